@@ -1,0 +1,13 @@
+package nomoat.pipeline.config;
+
+import com.typesafe.config.Config;
+import java.util.Map;
+
+/** The whole configuration, typed. {@code raw} is kept only to record the effective config in outputs. */
+public record NomoatConfig(SparkSettings spark, PrepareSettings prepare, Config raw) {
+
+  /** The effective settings under {@code path} (e.g. "prepare") as plain maps and lists. */
+  public Map<String, Object> effective(String path) {
+    return ConfigLoader.toMap(raw, path);
+  }
+}

@@ -1,0 +1,132 @@
+package nomoat.pipeline.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigValueType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import nomoat.pipeline.NomoatException;
+
+/** Everything the prepare and inspect stages read from config. Sizes are in tokens unless named otherwise. */
+public record PrepareSettings(
+    String output,
+    String tokenizer,
+    List<SourceSettings> sources,
+    String template,
+    String systemPrompt,
+    boolean trainOnPrompt,
+    boolean trainAllAssistantTurns,
+    int maxLength,
+    boolean dropOverLong,
+    boolean packing,
+    int seqLen,
+    boolean dedup,
+    long splitSeed,
+    double validationFraction,
+    long validationCount,
+    int trainShards,
+    int validationShards,
+    long targetRowsPerShard,
+    double maxRejectFraction,
+    long splitSizeBytes) {
+
+  public static final List<String> TEMPLATES = List.of("alpaca", "vicuna_v1.1", "llama2", "llama3", "chatml", "tokenizer", "raw");
+  public static final List<String> FILE_FORMATS = List.of("auto", "json", "jsonl", "csv", "parquet");
+  public static final List<String> RECORD_FORMATS = List.of("alpaca", "sharegpt", "messages", "text");
+  public static final Set<String> COLUMN_NAMES = Set.of("instruction", "input", "output", "system", "conversations", "from",
+      "value", "messages", "role", "content", "text");
+  private static final Set<String> SOURCE_KEYS = Set.of("name", "paths", "file-format", "record-format", "columns", "weight", "limit");
+
+  static PrepareSettings from(Config root) {
+    Config c = root.getConfig("prepare");
+    String template = Checks.oneOf(c, "template", TEMPLATES);
+    int maxLength = c.getInt("max-length");
+    Checks.require(maxLength >= 8, c, "max-length", "must be at least 8");
+    String policy = Checks.oneOf(c, "length-policy", List.of("truncate", "drop"));
+    String turns = Checks.oneOf(c, "train-turns", List.of("all", "last"));
+    int seqLen = c.getInt("packing.seq-len");
+    boolean packing = c.getBoolean("packing.enabled");
+    Checks.require(!packing || seqLen >= maxLength, c, "packing.seq-len",
+        "must be >= prepare.max-length (" + maxLength + ") so every example fits in a packed row");
+    double valFraction = c.getDouble("split.validation-fraction");
+    Checks.require(valFraction >= 0 && valFraction < 1, c, "split.validation-fraction", "must be in [0, 1)");
+    double maxReject = c.getDouble("max-reject-fraction");
+    Checks.require(maxReject >= 0 && maxReject <= 1, c, "max-reject-fraction", "must be in [0, 1]");
+    int trainShards = c.getInt("shards.train");
+    Checks.require(trainShards >= 0, c, "shards.train", "must be >= 0 (0 = automatic)");
+    int valShards = c.getInt("shards.validation");
+    Checks.require(valShards >= 0, c, "shards.validation", "must be >= 0 (0 = automatic)");
+    long targetRows = c.getLong("shards.target-rows");
+    Checks.require(targetRows > 0, c, "shards.target-rows", "must be positive");
+    long splitMb = c.getLong("split-size-mb");
+    Checks.require(splitMb > 0, c, "split-size-mb", "must be positive");
+    List<SourceSettings> sources = sources(c);
+    for (SourceSettings s : sources) {
+      if (template.equals("raw") && !s.recordFormat().equals("text")) {
+        throw NomoatException.config("prepare.template = raw only applies to record-format = text, but source '" + s.name()
+            + "' is " + s.recordFormat());
+      }
+    }
+    return new PrepareSettings(
+        Checks.nullableString(c, "output"), Checks.nullableString(c, "tokenizer"), sources, template,
+        Checks.nullableString(c, "system-prompt"), c.getBoolean("train-on-prompt"), turns.equals("all"), maxLength,
+        policy.equals("drop"), packing, seqLen, c.getBoolean("dedup"), c.getLong("split.seed"), valFraction,
+        c.getLong("split.validation-count"), trainShards, valShards, targetRows, maxReject, splitMb * 1024 * 1024);
+  }
+
+  /** Output and tokenizer are required by prepare; inspect needs only the tokenizer. */
+  public void requireOutputAndTokenizer() {
+    if (output == null || output.isBlank()) throw NomoatException.config("prepare.output is required (set it in the config file or as prepare.output=URI)");
+    requireTokenizer();
+  }
+
+  public void requireTokenizer() {
+    if (tokenizer == null || tokenizer.isBlank()) throw NomoatException.config("prepare.tokenizer is required (a directory holding tokenizer.json)");
+  }
+
+  public void requireSources() {
+    if (sources.isEmpty()) throw NomoatException.config("prepare.sources is empty: name at least one input dataset");
+  }
+
+  private static List<SourceSettings> sources(Config c) {
+    List<SourceSettings> out = new ArrayList<>();
+    List<? extends Config> list;
+    try {
+      list = c.getConfigList("sources");
+    } catch (ConfigException.WrongType e) {
+      throw NomoatException.config("prepare.sources must be a list of objects: " + e.getMessage());
+    }
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < list.size(); i++) {
+      Config s = list.get(i);
+      String what = "prepare.sources[" + i + "]";
+      Checks.onlyKeys(s, what, SOURCE_KEYS);
+      String name = s.hasPath("name") ? s.getString("name") : "source" + i;
+      if (!names.add(name)) throw NomoatException.config(what + ".name '" + name + "' is used by two sources");
+      if (!s.hasPath("paths")) throw NomoatException.config(what + " (" + ConfigLoader.where(s.origin()) + ") has no 'paths'");
+      List<String> paths = s.getValue("paths").valueType() == ConfigValueType.STRING ? List.of(s.getString("paths")) : s.getStringList("paths");
+      if (paths.isEmpty()) throw NomoatException.config(what + ".paths is empty");
+      String fileFormat = s.hasPath("file-format") ? s.getString("file-format") : "auto";
+      if (!FILE_FORMATS.contains(fileFormat)) throw NomoatException.config(what + ".file-format = " + fileFormat + ": must be one of " + FILE_FORMATS);
+      String recordFormat = s.hasPath("record-format") ? s.getString("record-format") : "alpaca";
+      if (!RECORD_FORMATS.contains(recordFormat)) throw NomoatException.config(what + ".record-format = " + recordFormat + ": must be one of " + RECORD_FORMATS);
+      Map<String, String> columns = new LinkedHashMap<>();
+      if (s.hasPath("columns")) {
+        s.getConfig("columns").root().unwrapped().forEach((k, v) -> {
+          if (!COLUMN_NAMES.contains(k)) throw NomoatException.config(what + ".columns has unknown field '" + k + "'; known: " + new java.util.TreeSet<>(COLUMN_NAMES));
+          columns.put(k, String.valueOf(v));
+        });
+      }
+      double weight = s.hasPath("weight") ? s.getDouble("weight") : 1.0;
+      if (!(weight > 0)) throw NomoatException.config(what + ".weight = " + weight + ": must be positive");
+      long limit = s.hasPath("limit") ? s.getLong("limit") : -1;
+      if (limit == 0 || limit < -1) throw NomoatException.config(what + ".limit = " + limit + ": must be positive or -1 (no limit)");
+      out.add(new SourceSettings(name, paths, fileFormat, recordFormat, columns, weight, limit));
+    }
+    return out;
+  }
+}
