@@ -1,0 +1,71 @@
+package nomoat.jobs;
+
+import java.io.PrintWriter;
+import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.NomoatException.ExitCode;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code nomoat <stage> --conf FILE [key=value ...]}. The same class is the spark-submit entry point:
+ * {@code spark-submit --class nomoat.jobs.Main nomoat-app.jar prepare --conf job.conf}.
+ * Exit codes (README): 0 ok, 1 unexpected failure, 2 usage, 3 config, 4 input data, 5 I/O, 6 output exists.
+ */
+@Command(name = "nomoat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "LoRA instruction tuning of LLaMA-family models on Spark.",
+    subcommands = {PrepareCommand.class, InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    int code = run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    System.exit(code);
+  }
+
+  /** Runs a command line and returns the exit code (tests call this instead of main). */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExitCodeExceptionMapper(Main::exitCode);
+    cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+      NomoatException known = find(ex);
+      if (known != null) {
+        err.println("nomoat: error: " + known.getMessage());
+        return known.exitCode().code;
+      }
+      err.println("nomoat: unexpected failure: " + ex);
+      ex.printStackTrace(err);
+      return ExitCode.FAILURE.code;
+    });
+    int code = cli.execute(args);
+    // picocli uses 2 for usage errors already; keep our numbering in one place
+    return code;
+  }
+
+  private static int exitCode(Throwable t) {
+    NomoatException known = find(t);
+    return known != null ? known.exitCode().code : ExitCode.FAILURE.code;
+  }
+
+  /** Spark wraps task failures; the first NomoatException in the cause chain is the one to report. */
+  static NomoatException find(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof NomoatException n) return n;
+      if (c.getCause() == c) break;
+    }
+    return null;
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"nomoat " + (v == null ? "dev" : v)};
+    }
+  }
+}

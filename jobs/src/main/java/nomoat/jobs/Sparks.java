@@ -1,0 +1,26 @@
+package nomoat.jobs;
+
+import java.util.Map;
+import nomoat.pipeline.config.SparkSettings;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+
+/** Starts (or joins) the Spark session a stage runs in. */
+final class Sparks {
+  private Sparks() {}
+
+  static SparkSession session(SparkSettings settings, String stage) {
+    SparkConf conf = new SparkConf();
+    // spark-submit sets spark.master as a system property; only fill it in when nobody did
+    if (!conf.contains("spark.master")) conf.setMaster(settings.master());
+    if (!conf.contains("spark.app.name")) conf.setAppName(settings.appName() + " " + stage);
+    for (Map.Entry<String, String> e : settings.conf().entrySet()) conf.set(e.getKey(), e.getValue());
+    // Executors need the same OpenBLAS kernel choice as the driver (see DESIGN.md: misdetected CPU).
+    String coretype = System.getenv("OPENBLAS_CORETYPE");
+    if (coretype != null && !coretype.isBlank() && !conf.contains("spark.executorEnv.OPENBLAS_CORETYPE")) {
+      conf.set("spark.executorEnv.OPENBLAS_CORETYPE", coretype);
+    }
+    conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}
