@@ -24,8 +24,8 @@ import nomoat.pipeline.NomoatException;
 public final class ConfigLoader {
   private ConfigLoader() {}
 
-  /** Keys below these paths are free-form maps passed through (Spark properties, column mappings). */
-  private static final List<String> FREE_FORM = List.of("spark.conf");
+  /** Keys below these paths are free-form: Spark properties, and {@code vars} for the user's own substitutions. */
+  private static final List<String> FREE_FORM = List.of("spark.conf", "vars");
 
   public static NomoatConfig load(Path file, List<String> overrides) {
     Config user = ConfigFactory.empty();
