@@ -1,0 +1,51 @@
+package nomoat.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** Benchmarks that are rerun by hand and reported in the README (never timed tests). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: prepare throughput.",
+    subcommands = {BenchCommand.Prepare.class})
+final class BenchCommand implements Runnable {
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "prepare", mixinStandardHelpOptions = true,
+      description = "prepare on a generated Alpaca dataset on local[N]: end-to-end tokens/s per core vs raw DJL tokenization.")
+  static final class Prepare implements Callable<Integer> {
+    @Option(names = "--rows", defaultValue = "200000") int rows;
+    @Option(names = "--files", defaultValue = "8") int files;
+    @Option(names = "--cores", defaultValue = "2") int cores;
+    @Option(names = "--runs", defaultValue = "3") int runs;
+    @Option(names = "--template", defaultValue = "alpaca") String template;
+    @Option(names = "--fixtures", defaultValue = "../shared/fixtures") Path fixtures;
+    @Option(names = "--work", description = "Scratch directory (default: a temp dir).") Path work;
+    @Option(names = "--json-out") Path jsonOut;
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      Path dir = work != null ? work : Files.createTempDirectory("nomoat-bench-prepare");
+      PrepareBench.Result r = PrepareBench.run(fixtures.toAbsolutePath(), dir, rows, files, cores, runs, template);
+      PrintWriter out = spec.commandLine().getOut();
+      out.printf("bench prepare: %,d Alpaca rows, %,d tokens, local[%d], template %s, runs %s s%n", r.rows(), r.tokens(), r.cores(), template, r.runs());
+      out.printf("  end-to-end (median)      : %,.0f tokens/s per core (%.1f s)%n", r.endToEndTokensPerSecondPerCore(), r.medianSeconds());
+      out.printf("  raw DJL tokenizer, 1 core: %,.0f tokens/s%n", r.rawTokensPerSecond());
+      out.printf("  Spark + templating + Parquet overhead over raw tokenization: %.0f%%%n", 100 * r.overhead());
+      if (jsonOut != null) new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), r);
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+package nomoat.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.config.NomoatConfig;
+import nomoat.pipeline.config.PrepareSettings;
+import nomoat.pipeline.config.SourceSettings;
+import nomoat.pipeline.data.ExampleBuilder;
+import nomoat.pipeline.data.Rendered;
+import nomoat.pipeline.source.InputFile;
+import nomoat.pipeline.source.InputFiles;
+import nomoat.pipeline.source.ReadResult;
+import nomoat.pipeline.source.ReadResults;
+import nomoat.pipeline.source.SourceFormat;
+import nomoat.pipeline.source.SourceReader;
+import nomoat.pipeline.tokenize.Encoded;
+import nomoat.pipeline.tokenize.HfTokenizer;
+import org.apache.hadoop.conf.Configuration;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * Shows examples exactly as prepare would build them, trained tokens marked, so a template or masking mistake is
+ * found before paying for training. Runs without Spark: it reads only the first rows of each source.
+ */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+    description = {"Render dataset rows (or raw text) the way prepare would, with trained tokens marked.",
+        "Trained text is coloured on a terminal and wrapped in [[...]] otherwise; --json prints one object per example."})
+final class InspectCommand implements Callable<Integer> {
+  @Mixin StageOptions options;
+
+  @ArgGroup(exclusive = true)
+  Input input = new Input();
+
+  static final class Input {
+    @Option(names = "--rows", paramLabel = "N", description = "First N rows of each source (default 3).")
+    Integer rows;
+    @Option(names = "--text", paramLabel = "TEXT", description = "Tokenize this text (repeatable).")
+    List<String> texts;
+    @Option(names = "--texts-file", paramLabel = "FILE", description = "A JSON list of strings to tokenize.")
+    Path textsFile;
+  }
+
+  @Option(names = "--json", description = "Machine-readable output: one JSON object per line.")
+  boolean json;
+
+  @Option(names = "--source", paramLabel = "NAME", description = "Only this source (default: all).")
+  String source;
+
+  @Option(names = "--color", negatable = true, description = "Colour trained tokens (default: when stdout is a terminal).")
+  Boolean color;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    NomoatConfig config = options.load();
+    PrepareSettings p = config.prepare();
+    p.requireTokenizer();
+    Configuration hadoop = HadoopConf.from(config.spark());
+    TokenizerFiles files = TokenizerFiles.read(hadoop, p.tokenizer());
+    HfTokenizer tokenizer = HfTokenizer.cached(files.tokenizerJson(), files.tokenizerConfigJson());
+    Inspector inspector = new Inspector(spec.commandLine().getOut(), json, color != null ? color : System.console() != null);
+    if (input.texts != null) {
+      inspector.texts(tokenizer, input.texts);
+    } else if (input.textsFile != null) {
+      inspector.texts(tokenizer, readTexts(input.textsFile));
+    } else {
+      int rows = input.rows != null ? input.rows : 3;
+      if (rows <= 0) throw new NomoatException(NomoatException.ExitCode.USAGE, "--rows must be positive");
+      inspector.rows(hadoop, p, tokenizer, rows, source);
+    }
+    return 0;
+  }
+
+  private static List<String> readTexts(Path file) {
+    try {
+      return Arrays.asList(new ObjectMapper().readValue(Files.readAllBytes(file), String[].class));
+    } catch (Exception e) {
+      throw NomoatException.inputData("--texts-file " + file + " is not a JSON list of strings: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package nomoat.jobs;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import nomoat.pipeline.config.ConfigLoader;
+import nomoat.pipeline.config.NomoatConfig;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Benchmark of the prepare stage: end-to-end tokens/s per core on local[N] beside raw DJL tokenizer throughput on the
+ * same texts, measured in the same run (the machine is shared and noisy: the ratio is what counts).
+ * The dataset is generated: the fixture Alpaca rows (Self-Instruct + GSM8K) varied by index, written as JSONL files.
+ */
+final class PrepareBench {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  record Result(long rows, long tokens, double medianSeconds, int cores, double endToEndTokensPerSecondPerCore,
+                double rawTokensPerSecond, double overhead, List<Double> runs) {}
+
+  static Result run(Path fixtures, Path work, int rows, int files, int cores, int runs, String template) throws Exception {
+    Path tokDir = fixtures.resolve("tokenizers/tinyllama-1.1b-chat-v1.0");
+    List<JsonNode> base = new ArrayList<>();
+    for (String f : List.of("self_instruct_seed_tasks_alpaca.json", "gsm8k_train_first300_alpaca.json")) {
+      JSON.readTree(fixtures.resolve("datasets/" + f).toFile()).forEach(base::add);
+    }
+    Path data = work.resolve("input");
+    Files.createDirectories(data);
+    List<String> texts = new ArrayList<>();
+    BufferedWriter[] writers = new BufferedWriter[files];
+    for (int i = 0; i < files; i++) writers[i] = Files.newBufferedWriter(data.resolve(String.format("part-%03d.jsonl", i)), StandardCharsets.UTF_8);
+    for (int i = 0; i < rows; i++) {
+      ObjectNode row = (ObjectNode) base.get(i % base.size()).deepCopy();
+      row.put("instruction", row.get("instruction").asText() + " (variant " + i + ")");
+      writers[i % files].write(JSON.writeValueAsString(row));
+      writers[i % files].write('\n');
+      if (i < 20_000) texts.add(row.get("instruction").asText() + "\n" + row.get("input").asText() + "\n" + row.get("output").asText());
+    }
+    for (BufferedWriter w : writers) w.close();
+
+    // Raw tokenizer throughput, one thread, same texts (after a warm-up pass).
+    double rawTps;
+    try (HuggingFaceTokenizer raw = HuggingFaceTokenizer.newInstance(tokDir.resolve("tokenizer.json"), Map.of())) {
+      for (int i = 0; i < 2000; i++) raw.encode(texts.get(i));
+      long t = System.nanoTime();
+      long tokens = 0;
+      for (String s : texts) tokens += raw.encode(s).getIds().length;
+      rawTps = tokens / ((System.nanoTime() - t) / 1e9);
+    }
+
+    SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("nomoat bench prepare")
+        .config("spark.ui.enabled", "false").getOrCreate();
+    List<Double> seconds = new ArrayList<>();
+    long tokens = 0;
+    try {
+      for (int r = 0; r < runs; r++) {
+        NomoatConfig config = ConfigLoader.load((Path) null, List.of(
+            "prepare.output=" + work.resolve("out").toUri(),
+            "prepare.tokenizer=" + tokDir.toUri(),
+            "prepare.template=" + template,
+            "prepare.max-length=2048",
+            "prepare.sources=[{name = bench, paths = [\"" + data.toUri() + "\"], file-format = jsonl, record-format = alpaca}]"));
+        long t = System.nanoTime();
+        PrepareJob.Summary s = PrepareJob.run(spark, config, true);
+        seconds.add((System.nanoTime() - t) / 1e9);
+        tokens = s.tokens();
+      }
+    } finally {
+      spark.stop();
+    }
+    double median = median(seconds);
+    double e2e = tokens / median / cores;
+    return new Result(rows, tokens, median, cores, e2e, rawTps, rawTps / e2e - 1, seconds);
+  }
+
+  static double median(List<Double> xs) {
+    double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(a);
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+}

@@ -1,0 +1,38 @@
+package nomoat.jobs;
+
+import java.util.concurrent.Callable;
+import nomoat.pipeline.config.NomoatConfig;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "prepare", mixinStandardHelpOptions = true,
+    description = {"Instruction datasets (JSON/JSONL/Parquet/CSV; Alpaca, ShareGPT, messages, text) -> tokenized, masked Parquet shards.",
+        "Writes <prepare.output>/data/{train,validation}/part-*.parquet, manifest.json, rejected/ and _SUCCESS."})
+final class PrepareCommand implements Callable<Integer> {
+  @Mixin StageOptions options;
+
+  @Option(names = "--force", description = "Replace a committed output (the old one stays until the new one is committed).")
+  boolean force;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    NomoatConfig config = options.load();
+    config.prepare().requireOutputAndTokenizer();
+    config.prepare().requireSources();
+    boolean existed = SparkSession.getActiveSession().isDefined();
+    SparkSession spark = Sparks.session(config.spark(), "prepare");
+    try {
+      PrepareJob.Summary summary = PrepareJob.run(spark, config, force);
+      spec.commandLine().getOut().println(summary);
+      return 0;
+    } finally {
+      if (!existed) spark.stop();
+    }
+  }
+}
