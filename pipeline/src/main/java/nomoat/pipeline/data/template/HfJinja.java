@@ -47,15 +47,25 @@ final class HfJinja {
 
   /** Renders; a template error (syntax, raise_exception, bad call) becomes TemplateFailure with its message. */
   String render(String adaptedTemplate, Map<String, Object> context) {
+    RAISED.remove();
     RenderResult result = jinjava.renderForResult(adaptedTemplate, context);
+    String raised = RAISED.get();
+    RAISED.remove();
+    if (raised != null) throw new TemplateFailure(raised);
     for (TemplateError e : result.getErrors()) {
       if (e.getSeverity() == TemplateError.ErrorType.FATAL) throw new TemplateFailure(e.getMessage());
     }
     return result.getOutput();
   }
 
+  // jinjava replaces a function's exception message with "Error invoking function", so keep it aside.
+  private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
+
   /** HF's raise_exception(message): the template refuses the conversation. */
-  public static String raiseException(String message) { throw new TemplateFailure(message); }
+  public static String raiseException(String message) {
+    RAISED.set(message);
+    throw new TemplateFailure(message);
+  }
 
   /** HF's strftime_now(format) (Llama 3.1 templates print today's date). */
   public static String strftimeNow(String format) {
