@@ -25,9 +25,12 @@ final class SourceTestFiles {
     return readRange(reader, uri, 0, Long.MAX_VALUE);
   }
 
+  /** One shared conf: a fresh Configuration re-parses Hadoop's default XML on first use (milliseconds each). */
+  static final Configuration CONF = new Configuration();
+
   static List<ReadResult> readRange(SourceReader reader, String uri, long start, long end) {
     List<ReadResult> out = new ArrayList<>();
-    try (ReadResults it = reader.read(new Configuration(), uri, start, end)) {
+    try (ReadResults it = reader.read(CONF, uri, start, end)) {
       it.forEachRemaining(out::add);
     }
     return out;
