@@ -1,0 +1,94 @@
+package nomoat.pipeline.data.template;
+
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.filter.Filter;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import jinjava.javax.el.CompositeELResolver;
+
+/**
+ * A jinjava environment that renders HF chat templates as transformers' apply_chat_template does
+ * (jinja2 ImmutableSandboxedEnvironment with trim_blocks and lstrip_blocks, plus the globals
+ * raise_exception and strftime_now and a Python-style tojson filter). Thread-safe.
+ */
+final class HfJinja {
+  private final Jinjava jinjava;
+
+  HfJinja() {
+    CompositeELResolver resolver = new CompositeELResolver();
+    resolver.add(new PyStringMethods());
+    resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+    LegacyOverrides jinja2Semantics = LegacyOverrides.newBuilder()
+        .withUseTrimmingForNotesAndExpressions(true) // honour {{- and -}}
+        .withUseNaturalOperatorPrecedence(true)
+        .withParseWhitespaceControlStrictly(true)
+        .withKeepNullableLoopValues(true)
+        .build();
+    JinjavaConfig config = JinjavaConfig.newBuilder()
+        .withTrimBlocks(true)
+        .withLstripBlocks(true)
+        .withElResolver(resolver)
+        .withLegacyOverrides(jinja2Semantics)
+        .withFailOnUnknownTokens(false)
+        .build();
+    jinjava = new Jinjava(config);
+    jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", HfJinja.class, "raiseException", String.class));
+    jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", HfJinja.class, "strftimeNow", String.class));
+    jinjava.getGlobalContext().registerFilter(new ToJson());
+  }
+
+  /** Renders; a template error (syntax, raise_exception, bad call) becomes TemplateFailure with its message. */
+  String render(String adaptedTemplate, Map<String, Object> context) {
+    RAISED.remove();
+    RenderResult result = jinjava.renderForResult(adaptedTemplate, context);
+    String raised = RAISED.get();
+    RAISED.remove();
+    if (raised != null) throw new TemplateFailure(raised);
+    for (TemplateError e : result.getErrors()) {
+      if (e.getSeverity() == TemplateError.ErrorType.FATAL) throw new TemplateFailure(e.getMessage());
+    }
+    return result.getOutput();
+  }
+
+  // jinjava replaces a function's exception message with "Error invoking function", so keep it aside.
+  private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
+
+  /** HF's raise_exception(message): the template refuses the conversation. */
+  public static String raiseException(String message) {
+    RAISED.set(message);
+    throw new TemplateFailure(message);
+  }
+
+  /** HF's strftime_now(format) (Llama 3.1 templates print today's date). */
+  public static String strftimeNow(String format) {
+    LocalDateTime now = LocalDateTime.now();
+    return format.replace("%Y", String.format("%04d", now.getYear()))
+        .replace("%m", String.format("%02d", now.getMonthValue()))
+        .replace("%d", String.format("%02d", now.getDayOfMonth()))
+        .replace("%b", now.format(DateTimeFormatter.ofPattern("MMM", java.util.Locale.ROOT)))
+        .replace("%B", now.format(DateTimeFormatter.ofPattern("MMMM", java.util.Locale.ROOT)))
+        .replace("%H", String.format("%02d", now.getHour()))
+        .replace("%M", String.format("%02d", now.getMinute()));
+  }
+
+  /** A template raised or could not be rendered. */
+  static final class TemplateFailure extends RuntimeException {
+    TemplateFailure(String message) { super(message, null, false, false); }
+  }
+
+  /** tojson with Python's separators; the indent argument is not supported and ignored. */
+  private static final class ToJson implements Filter {
+    @Override public String getName() { return "tojson"; }
+
+    @Override
+    public Object filter(Object var, JinjavaInterpreter interpreter, String... args) { return PyJson.dumps(var); }
+  }
+}

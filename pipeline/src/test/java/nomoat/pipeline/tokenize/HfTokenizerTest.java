@@ -1,0 +1,149 @@
+package nomoat.pipeline.tokenize;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+class HfTokenizerTest {
+
+  @Test
+  void tinyLlamaHelloWorldAddsBos() {
+    HfTokenizer tok = TestTokenizers.tinyLlama();
+    Encoded e = tok.encode("Hello world", true);
+    assertArrayEquals(new int[] {1, 15043, 3186}, e.ids());
+    assertArrayEquals(new String[] {"<s>", "▁Hello", "▁world"}, e.tokens());
+    assertFalse(e.hasSpan(0), "post-processor BOS has no text");
+    assertEquals(0, e.starts()[1]);
+    assertEquals(5, e.ends()[1]);
+    assertEquals(5, e.starts()[2]);
+    assertEquals(11, e.ends()[2]);
+    assertArrayEquals(new int[] {15043, 3186}, tok.encode("Hello world", false).ids());
+  }
+
+  @Test
+  void qwen3HelloWorldHasNoBos() {
+    HfTokenizer tok = TestTokenizers.qwen3();
+    assertArrayEquals(new int[] {9707, 1879}, tok.encode("Hello world", true).ids());
+    assertFalse(tok.addBosToken());
+    assertNull(tok.bosToken());
+    assertEquals("<|im_end|>", tok.eosToken());
+    assertEquals(151645, tok.eosId());
+    assertEquals("<|endoftext|>", tok.padToken());
+    assertEquals(151643, tok.padId());
+    assertTrue(tok.chatTemplate().contains("<|im_start|>"));
+  }
+
+  @Test
+  void mistralHelloWorld() {
+    HfTokenizer tok = TestTokenizers.mistral();
+    int[] ids = tok.encode("Hello world", true).ids();
+    assertEquals(1, ids[0]);
+    assertEquals(22557, ids[1]);
+    assertEquals(1526, ids[2]);
+    assertTrue(tok.addBosToken());
+    assertFalse(tok.addEosToken());
+    assertNull(tok.padToken());
+    assertEquals(-1, tok.padId());
+    assertNull(tok.chatTemplate());
+  }
+
+  @Test
+  void llamaSpecialFacts() {
+    HfTokenizer tok = TestTokenizers.tinyLlama();
+    assertEquals("<s>", tok.bosToken());
+    assertEquals(1, tok.bosId());
+    assertEquals("</s>", tok.eosToken());
+    assertEquals(2, tok.eosId());
+    assertEquals("</s>", tok.padToken());
+    assertTrue(tok.addBosToken(), "Llama config omits add_bos_token; the post-processor adds <s>");
+    assertFalse(tok.addEosToken());
+    assertEquals(32000, tok.vocabSize());
+    assertEquals("▁Hello", tok.idToToken(15043));
+    assertEquals(15043, tok.tokenToId("▁Hello"));
+    assertEquals(-1, tok.tokenToId("no-such-piece"));
+    assertNull(tok.idToToken(99999));
+    assertEquals("bcd04f0eadf90287bd26e1a183ac487d8a141b09b06aecb7725bbdd343640f2e", tok.sha256());
+    assertTrue(tok.chatTemplate().contains("<|assistant|>"));
+  }
+
+  @Test
+  void specialTokensTypedInTextAreRecognised() {
+    Encoded llama = TestTokenizers.tinyLlama().encode("Hi</s>", false);
+    assertEquals(2, llama.ids()[llama.size() - 1]);
+    assertEquals("</s>", "Hi</s>".substring(llama.starts()[llama.size() - 1], llama.ends()[llama.size() - 1]));
+    String chat = "<|im_start|>user\nHi<|im_end|>\n";
+    Encoded qwen = TestTokenizers.qwen3().encode(chat, false);
+    assertEquals(151644, qwen.ids()[0]);
+    assertEquals(6, qwen.size());
+    assertEquals(151645, qwen.ids()[4]);
+  }
+
+  @Test
+  void spansLineUpWithTextIncludingEmoji() {
+    for (HfTokenizer tok : new HfTokenizer[] {TestTokenizers.tinyLlama(), TestTokenizers.qwen3(), TestTokenizers.mistral()}) {
+      String text = "naïve 😀 café,\n  x²</s>end";
+      Encoded e = tok.encode(text, true);
+      int covered = 0;
+      for (int i = 0; i < e.size(); i++) {
+        if (!e.hasSpan(i)) continue;
+        assertTrue(e.starts()[i] >= covered - 2 && e.starts()[i] <= e.ends()[i] && e.ends()[i] <= text.length(), "token " + i);
+        covered = Math.max(covered, e.ends()[i]);
+      }
+      assertEquals(text.length(), covered, "the last token ends at the end of the text");
+      // the emoji's tokens cover exactly its two UTF-16 units
+      int emoji = text.indexOf("😀");
+      boolean found = false;
+      for (int i = 0; i < e.size(); i++) {
+        if (e.hasSpan(i) && e.starts()[i] <= emoji && e.ends()[i] >= emoji + 2) found = true;
+      }
+      assertTrue(found);
+      int end = text.indexOf("end");
+      int last = e.size() - 1;
+      assertEquals("end", text.substring(e.starts()[last], e.ends()[last]).strip());
+      assertTrue(e.ends()[last] == end + 3);
+    }
+  }
+
+  @Test
+  void decodeRoundTrips() {
+    String text = "Hello world, naïve café 😀\nline two";
+    for (HfTokenizer tok : new HfTokenizer[] {TestTokenizers.tinyLlama(), TestTokenizers.qwen3(), TestTokenizers.mistral()}) {
+      int[] ids = tok.encode(text, true).ids();
+      assertEquals(text, tok.decode(ids, true));
+      assertArrayEquals(ids, tok.encodeIds(text, true));
+    }
+    assertEquals("<s> Hi</s>", TestTokenizers.tinyLlama().decode(new int[] {1, 6324, 2}, false));
+  }
+
+  @Test
+  void longTextIsNotTruncated() {
+    assertEquals(3001, TestTokenizers.tinyLlama().encode("word ".repeat(3000).strip(), true).size());
+  }
+
+  @Test
+  void fromDirectoryMatchesCached() throws Exception {
+    HfTokenizer dir = HfTokenizer.fromDirectory(Fixtures.tokenizerDir("mistral-7b-v0.1"));
+    assertArrayEquals(TestTokenizers.mistral().encode("Bonjour", true).ids(), dir.encode("Bonjour", true).ids());
+    assertSame(TestTokenizers.mistral(), TestTokenizers.mistral());
+  }
+
+  @Test
+  void withoutConfigTheProcessorDecidesBos() throws Exception {
+    byte[] json = Files.readAllBytes(Fixtures.tokenizerDir("mistral-7b-v0.1").resolve("tokenizer.json"));
+    HfTokenizer tok = HfTokenizer.fromBytes(json, null);
+    assertTrue(tok.addBosToken());
+    assertEquals("<s>", tok.bosToken());
+    assertEquals("</s>", tok.eosToken());
+    assertNull(tok.chatTemplate());
+  }
+
+  @Test
+  void badJsonNamesTheFile() {
+    NomoatException e = assertThrows(NomoatException.class, () -> HfTokenizer.fromBytes("{".getBytes(), null));
+    assertTrue(e.getMessage().contains("tokenizer.json"));
+    assertEquals(NomoatException.ExitCode.CONFIG, e.exitCode());
+  }
+}
