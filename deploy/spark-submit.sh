@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Submit a nomoat stage to a cluster with the shaded app jar (Spark and Hadoop come from the cluster):
+#   deploy/spark-submit.sh --master yarn --deploy-mode cluster -- prepare --conf job.conf prepare.output=hdfs:///runs/r1
+# Everything before "--" goes to spark-submit, everything after it to nomoat (same arguments as bin/nomoat).
+# The config file is shipped with --files and read by name on the driver.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+JAR="${NOMOAT_JAR:-$ROOT/jobs/target/nomoat-app.jar}"
+[[ -f "$JAR" ]] || (cd "$ROOT" && ./mvnw -q -B -ntp -DskipTests package)
+
+SUBMIT_ARGS=()
+while [[ $# -gt 0 && "$1" != "--" ]]; do SUBMIT_ARGS+=("$1"); shift; done
+[[ "${1:-}" == "--" ]] && shift
+
+# OpenBLAS kernel for the executors' CPUs (override with OPENBLAS_CORETYPE; ND4J's bundled OpenBLAS misdetects AVX-512).
+CORETYPE="${OPENBLAS_CORETYPE:-SkylakeX}"
+# Ship a local --conf file to the driver and rewrite the argument to its shipped name.
+ARGS=(); FILES=()
+while [[ $# -gt 0 ]]; do
+  if [[ "$1" == "--conf" && -f "${2:-}" ]]; then FILES+=("$2"); ARGS+=("--conf" "$(basename "$2")"); shift 2
+  else ARGS+=("$1"); shift; fi
+done
+OPENS="--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED"
+FILES_ARG=(); [[ ${#FILES[@]} -gt 0 ]] && FILES_ARG=(--files "$(IFS=,; echo "${FILES[*]}")")
+exec "${SPARK_HOME:?set SPARK_HOME to the cluster's Spark}/bin/spark-submit" \
+  --class nomoat.jobs.Main \
+  --conf "spark.executorEnv.OPENBLAS_CORETYPE=$CORETYPE" \
+  --conf "spark.yarn.appMasterEnv.OPENBLAS_CORETYPE=$CORETYPE" \
+  --conf "spark.driver.extraJavaOptions=$OPENS" \
+  --conf "spark.executor.extraJavaOptions=$OPENS" \
+  "${FILES_ARG[@]}" "${SUBMIT_ARGS[@]}" "$JAR" "${ARGS[@]}"
