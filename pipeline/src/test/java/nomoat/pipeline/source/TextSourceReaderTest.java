@@ -198,4 +198,20 @@ class TextSourceReaderTest {
     }
     assertEquals(20000, i);
   }
+
+  @Test
+  void shareGptFixturesReadWhole() {
+    for (var c : List.of(List.of("oasst_en100_best_path_sharegpt.json", 95), List.of("oasst_en100_all_paths_sharegpt.json", 547))) {
+      String uri = new org.apache.hadoop.fs.Path(nomoat.pipeline.testing.Fixtures.dataset((String) c.get(0)).toUri()).toString();
+      List<ReadResult> rs = readAll(new SourceReader("oasst", SourceFormat.AUTO), uri);
+      assertEquals(c.get(1), rs.size());
+      for (int i = 0; i < rs.size(); i++) {
+        SourceRow r = row(rs.get(i)).row();
+        assertEquals(uri + "#" + i, r.location());
+        List<?> turns = (List<?>) r.fields().get("conversations");
+        assertTrue(turns.size() >= 2 && turns.get(0) instanceof Map<?, ?> m && "human".equals(m.get("from")), r.raw());
+        assertTrue(r.raw().startsWith("{") && r.raw().endsWith("}"));
+      }
+    }
+  }
 }

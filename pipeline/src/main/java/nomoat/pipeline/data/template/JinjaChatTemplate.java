@@ -18,7 +18,7 @@ import nomoat.pipeline.tokenize.HfTokenizer;
  * by rendering prefixes: {@code messages[:i]} with the generation prompt ends where turn i starts, and
  * {@code messages[:i+1]} ends where it stops, when both are prefixes of the full rendering. Templates that
  * render earlier turns differently (Qwen3 drops reasoning from them) fall back to locating the content
- * after the generation prompt, plus the EOS that closes it. Whitespace after the end-of-turn marker is prompt.
+ * after the generation prompt, plus the EOS that closes it, or else to the first EOS after the generation prompt. Whitespace after the end-of-turn marker is prompt.
  */
 final class JinjaChatTemplate implements ChatTemplate {
   private static final HfJinja JINJA = new HfJinja();
@@ -98,6 +98,11 @@ final class JinjaChatTemplate implements ChatTemplate {
     String content = messages.get(i).content();
     int from = startKnown ? before.length() : cursor;
     int at = full.indexOf(content, from);
+    if (at < 0 && startKnown && eos != null && !eos.isEmpty()) {
+      // The template rewrote the content (Qwen3 drops earlier reasoning): the turn runs to its EOS.
+      int close = full.indexOf(eos, from);
+      if (close >= 0) return new int[] {from, close + eos.length()};
+    }
     if (at < 0) {
       throw new RowRejectedException(RejectReason.TEMPLATE_ERROR,
           "chat_template output does not contain assistant turn " + i + " (the template rewrites it); cannot mask it");
