@@ -50,17 +50,16 @@ final class Inspector {
           while (shown < rows && it.hasNext()) {
             ReadResult r = it.next();
             shown++;
-            switch (r) {
-              case ReadResult.Bad bad -> printRejected(out, bad.rejection());
-              case ReadResult.Row row -> {
-                try {
-                  printRendered(out, row.row().source() + " " + row.row().location(), builder.render(row.row()), ansi, tokenizer);
-                } catch (NomoatException e) {
-                  throw e;
-                } catch (RuntimeException e) {
-                  out.println("== " + row.row().location() + ": would be rejected: " + e.getMessage());
-                }
-              }
+            if (r instanceof ReadResult.Bad bad) {
+              printRejected(out, bad.rejection());
+              continue;
+            }
+            nomoat.pipeline.data.SourceRow row = ((ReadResult.Row) r).row();
+            try {
+              printRendered(out, row.source() + " " + row.location(), builder.render(row), ansi, tokenizer);
+            } catch (NomoatException e) {
+              if (e.exitCode() != NomoatException.ExitCode.INPUT_DATA) throw e;
+              out.println("== " + row.source() + " " + row.location() + ": REJECTED " + e.getMessage());
             }
           }
         }

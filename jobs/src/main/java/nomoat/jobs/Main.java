@@ -61,11 +61,16 @@ public final class Main implements Runnable {
     new CommandLine(this).usage(System.out);
   }
 
+  /** The jar's version (Implementation-Version), or "dev" when run from classes. */
+  public static String version() {
+    String v = Main.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"nomoat " + (v == null ? "dev" : v)};
+      return new String[] {"nomoat " + version()};
     }
   }
 }

@@ -1,5 +1,6 @@
 package nomoat.jobs;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -24,7 +25,7 @@ import nomoat.pipeline.prepare.SplitRule;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.RejectedWriter;
-import nomoat.pipeline.shard.ShardFiles;
+import nomoat.pipeline.prepare.ShardTask;
 import nomoat.pipeline.source.InputFile;
 import nomoat.pipeline.source.InputFiles;
 import nomoat.pipeline.source.InputSplit;
@@ -97,17 +98,17 @@ public final class PrepareJob {
         .mapPartitions(it -> buildAll(it, settings, tokB.value(), confB.value().value()))
         .persist(StorageLevel.MEMORY_AND_DISK_SER());
     DatasetStats readStats = outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge);
+    long rowsRead = readStats.rowsRead();
+    long rejected = readStats.rejected();
 
     // 2. quarantine
     jsc.setJobDescription("prepare 2/4: write rejected rows");
     String staging = out.stagingDir();
-    long rejected = readStats.rejectedTotal();
     if (rejected > 0) {
       int parts = (int) Math.min(tasks.size(), Math.max(1, rejected / 50_000 + 1));
       outcomes.filter(Outcome::rejected).map(Outcome::rejection).coalesce(parts)
           .foreachPartition(it -> writeRejected(it, staging, confB.value().value()));
     }
-    long rowsRead = readStats.rowsReadTotal();
     if (rowsRead > 0 && rejected > p.maxRejectFraction() * rowsRead) {
       throw NomoatException.inputData(String.format("%,d of %,d rows rejected (%.1f%%), more than prepare.max-reject-fraction = %s; "
           + "nothing was committed; the rejected rows and their reasons are in %s/rejected/ (by reason: %s)",
@@ -134,17 +135,27 @@ public final class PrepareJob {
     JavaRDD<TokenizedExample> all = examples;
     JavaRDD<TokenizedExample> validation = all.filter(e -> rule.isValidation(e.exampleId()));
     JavaRDD<TokenizedExample> train = all.filter(e -> !rule.isValidation(e.exampleId()));
-    DatasetStats trainStats = writeSplit(jsc, train, "train", p.trainShards(), p, rule, staging, confB);
-    DatasetStats valStats = writeSplit(jsc, validation, "validation", p.validationShards(), p, rule, staging, confB);
+    List<ShardTask.Written> trainShards = writeSplit(jsc, train, DatasetStats.TRAIN, p.trainShards(), p, rule, staging, confB);
+    List<ShardTask.Written> valShards = writeSplit(jsc, validation, DatasetStats.VALIDATION, p.validationShards(), p, rule, staging, confB);
     outcomes.unpersist(false);
 
-    DatasetStats stats = readStats.merge(trainStats).merge(valStats).withDuplicatesRemoved(duplicates);
-    Manifest.write(hadoop, staging + "/manifest.json", stats, tok.fileName(), driverTokenizer.sha256(), p, config.effective("prepare"));
+    DatasetStats stats = readStats;
+    for (long i = 0; i < duplicates; i++) stats.recordDuplicateRemoved();
+    Map<String, List<Manifest.ShardFile>> shards = new LinkedHashMap<>();
+    shards.put(DatasetStats.TRAIN, shardFiles(trainShards));
+    shards.put(DatasetStats.VALIDATION, shardFiles(valShards));
+    for (ShardTask.Written w : trainShards) stats = stats.merge(w.stats());
+    for (ShardTask.Written w : valShards) stats = stats.merge(w.stats());
+    Manifest.Split split = new Manifest.Split(p.splitSeed(), p.validationCount() >= 0 ? null : p.validationFraction(),
+        p.validationCount() >= 0 ? p.validationCount() : null);
+    new Manifest(Manifest.SCHEMA_VERSION, Main.version(), Instant.now(), new Manifest.Tokenizer(tok.fileName(), driverTokenizer.sha256()),
+        p.template(), p.packing() ? p.seqLen() : p.maxLength(), p.packing(), split, shards, stats, config.effective("prepare"))
+        .write(hadoop, staging + "/" + Manifest.FILE_NAME);
     out.commit();
 
     double seconds = (System.nanoTime() - t0) / 1e9;
-    Summary summary = new Summary(rowsRead, stats.examplesTotal(), rejected, stats.rows("train"), stats.rows("validation"),
-        stats.tokensTotal(), stats.trainedTokensTotal(), seconds, out.outputUri());
+    Summary summary = new Summary(rowsRead, stats.examples(), rejected, stats.rowsBySplit().getOrDefault(DatasetStats.TRAIN, 0L),
+        stats.rowsBySplit().getOrDefault(DatasetStats.VALIDATION, 0L), stats.tokens(), stats.trainedTokens(), seconds, out.outputUri());
     LOG.info(summary.toString());
     return summary;
   }
@@ -183,24 +194,25 @@ public final class PrepareJob {
       ReadTask t = tasks.next();
       ExampleBuilder builder = builders.computeIfAbsent(t.source(), i -> new ExampleBuilder(settings.get(i), tokenizer));
       SourceReader reader = new SourceReader(t.sourceName(), SourceFormat.parse(t.format()));
-      parts.add(new MappingIterator<>(() -> reader.read(conf, t.split().uri(), t.split().start(), t.split().end()), r -> switch (r) {
-        case ReadResult.Row row -> switch (builder.build(row.row())) {
-          case BuildResult.Built b -> Outcome.of(b.example());
-          case BuildResult.Rejected rj -> Outcome.of(rj.rejection());
-        };
-        case ReadResult.Bad bad -> Outcome.of(bad.rejection());
-      }));
+      parts.add(new MappingIterator<>(() -> reader.read(conf, t.split().uri(), t.split().start(), t.split().end()),
+          r -> toOutcome(r, builder)));
     }
     return new ConcatIterator<>(parts);
+  }
+
+  private static Outcome toOutcome(ReadResult r, ExampleBuilder builder) {
+    if (r instanceof ReadResult.Bad bad) return Outcome.of(bad.rejection());
+    BuildResult built = builder.build(((ReadResult.Row) r).row());
+    if (built instanceof BuildResult.Built b) return Outcome.of(b.example());
+    return Outcome.of(((BuildResult.Rejected) built).rejection());
   }
 
   private static Iterator<DatasetStats> countOutcomes(Iterator<Outcome> it) {
     DatasetStats s = new DatasetStats();
     while (it.hasNext()) {
       Outcome o = it.next();
-      s.countRead(o.source());
-      if (o.rejected()) s.countRejected(o.source(), o.rejection().reason());
-      else if (o.example().truncated()) s.countTruncated(o.source());
+      s.recordRowRead(o.source());
+      if (o.rejected()) s.recordRejection(o.rejection());
     }
     return Collections.singletonList(s).iterator();
   }
@@ -208,7 +220,17 @@ public final class PrepareJob {
   private static void writeRejected(Iterator<Rejection> it, String staging, Configuration conf) {
     if (!it.hasNext()) return;
     int partition = org.apache.spark.TaskContext.getPartitionId();
-    RejectedWriter.write(conf, staging + "/rejected/" + String.format("part-%05d.jsonl", partition), it);
+    try (RejectedWriter w = RejectedWriter.open(conf, staging + "/rejected/" + String.format("part-%05d.jsonl", partition))) {
+      while (it.hasNext()) w.write(it.next());
+    }
+  }
+
+  private static List<Manifest.ShardFile> shardFiles(List<ShardTask.Written> written) {
+    List<Manifest.ShardFile> files = new ArrayList<>();
+    for (ShardTask.Written w : written) {
+      if (w.path() != null) files.add(new Manifest.ShardFile(w.path(), w.rows(), w.tokens(), w.trainedTokens()));
+    }
+    return files;
   }
 
   private static JavaRDD<TokenizedExample> weightAndLimit(JavaRDD<TokenizedExample> examples, PrepareSettings p) {
@@ -247,19 +269,18 @@ public final class PrepareJob {
     return SplitRule.byCount(seed, smallest.isEmpty() ? Long.MIN_VALUE : smallest.get(smallest.size() - 1));
   }
 
-  private static DatasetStats writeSplit(JavaSparkContext jsc, JavaRDD<TokenizedExample> examples, String split, int configuredShards,
+  private static List<ShardTask.Written> writeSplit(JavaSparkContext jsc, JavaRDD<TokenizedExample> examples, String split, int configuredShards,
                                          PrepareSettings p, SplitRule rule, String staging, Broadcast<SerializableConfiguration> confB) {
     jsc.setJobDescription("prepare 4/4: shuffle and write " + split + " shards");
     JavaPairRDD<Long, TokenizedExample> keyed = examples.mapToPair(e -> new Tuple2<>(rule.orderKey(e.exampleId()), e));
     long rows = configuredShards > 0 ? 0 : keyed.count();
     int shards = configuredShards > 0 ? configuredShards : ShardPlan.shards(0, rows, p.targetRowsPerShard());
-    String dir = staging + "/data/" + split;
     boolean packing = p.packing();
     int seqLen = p.seqLen();
     return keyed.repartitionAndSortWithinPartitions(new HashPartitioner(shards))
         .values()
-        .mapPartitionsWithIndex((index, it) -> Collections.singletonList(
-            ShardFiles.writeShard(confB.value().value(), dir + "/" + ShardPlan.fileName(index), split, it, packing, seqLen)).iterator(), false)
-        .reduce(DatasetStats::merge);
+        .mapPartitionsWithIndex((index, it) -> Collections.singletonList(ShardTask.write(confB.value().value(), staging,
+            "data/" + split + "/" + ShardPlan.fileName(index), split, it, packing, seqLen)).iterator(), false)
+        .collect();
   }
 }
