@@ -35,7 +35,7 @@ public final class Gguf {
 
   /** ggml tensor types this reader dequantizes: id, elements per block, bytes per block. */
   public enum GgmlType {
-    F32(0, 1, 4), F16(1, 1, 2), Q4_0(2, 32, 18), Q8_0(8, 32, 34), BF16(30, 1, 2);
+    F32(0, 1, 4), F16(1, 1, 2), Q4_0(2, 32, 18), Q8_0(8, 32, 34), Q4_K(12, 256, 144), Q6_K(14, 256, 210), BF16(30, 1, 2);
     public final int id, blockElems, blockBytes;
     GgmlType(int id, int blockElems, int blockBytes) { this.id = id; this.blockElems = blockElems; this.blockBytes = blockBytes; }
 
@@ -234,7 +234,7 @@ public final class Gguf {
         int typeId = c.i32();
         GgmlType type = GgmlType.of(typeId);
         if (type == null)
-          throw c.bad("tensor '" + name + "' has ggml type " + typeId + "; supported: F32, F16, BF16, Q8_0, Q4_0");
+          throw c.bad("tensor '" + name + "' has ggml type " + typeId + "; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K");
         long offset = c.i64();
         names.add(name);
         types.add(type);
@@ -280,7 +280,7 @@ public final class Gguf {
     }
   }
 
-  // ggml block formats: Q8_0 = f16 d, 32 x i8 q; x = d*q.  Q4_0 = f16 d, 16 bytes; x[j] = d*(lo(q[j])-8), x[j+16] = d*(hi(q[j])-8).
+  // ggml block formats (llama.cpp ggml-quants.c): Q8_0 = f16 d, 32 x i8 q; x = d*q.  Q4_0 = f16 d, 16 bytes; x[j] = d*(lo(q[j])-8), x[j+16] = d*(hi(q[j])-8).
   static void dequantize(GgmlType type, byte[] raw, int nBlocks, float[] out) {
     ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
     switch (type) {
@@ -311,8 +311,57 @@ public final class Gguf {
           }
         }
         break;
+      case Q4_K:
+        for (int i = 0; i < nBlocks; i++) dequantizeQ4K(raw, i * 144, b, out, i * 256);
+        break;
+      case Q6_K:
+        for (int i = 0; i < nBlocks; i++) dequantizeQ6K(raw, i * 210, b, out, i * 256);
+        break;
       default:
         throw new IllegalStateException("unreachable: " + type);
+    }
+  }
+
+  // Q4_K super-block (256 values): f16 d, f16 dmin, 12 bytes of eight 6-bit (scale, min) pairs, 128 bytes of
+  // nibbles. Each 64 values share 32 bytes: low nibbles are sub-block 2j, high nibbles sub-block 2j+1;
+  // x = d*scale*q - dmin*min.
+  private static void dequantizeQ4K(byte[] raw, int base, ByteBuffer b, float[] out, int o) {
+    float d = HalfFloats.halfToFloat(b.getShort(base)), dmin = HalfFloats.halfToFloat(b.getShort(base + 2));
+    int scales = base + 4, qs = base + 16;
+    for (int j = 0; j < 4; j++) {
+      float d1 = d * scaleK4(raw, scales, 2 * j), m1 = dmin * minK4(raw, scales, 2 * j);
+      float d2 = d * scaleK4(raw, scales, 2 * j + 1), m2 = dmin * minK4(raw, scales, 2 * j + 1);
+      for (int l = 0; l < 32; l++) {
+        int q = raw[qs + 32 * j + l] & 0xff;
+        out[o + 64 * j + l] = d1 * (q & 0xf) - m1;
+        out[o + 64 * j + 32 + l] = d2 * (q >>> 4) - m2;
+      }
+    }
+  }
+
+  // 6-bit scale and min of sub-block j packed in 12 bytes (ggml get_scale_min_k4)
+  private static int scaleK4(byte[] raw, int s, int j) {
+    return j < 4 ? raw[s + j] & 63 : (raw[s + j + 4] & 0xf) | (((raw[s + j - 4] & 0xff) >>> 6) << 4);
+  }
+
+  private static int minK4(byte[] raw, int s, int j) {
+    return j < 4 ? raw[s + j + 4] & 63 : ((raw[s + j + 4] & 0xff) >>> 4) | (((raw[s + j] & 0xff) >>> 6) << 4);
+  }
+
+  // Q6_K super-block (256 values): 128 bytes low nibbles ql, 64 bytes high 2-bit pairs qh, 16 int8 scales,
+  // f16 d. Per 128-value half n and l < 32: the four values l, l+32, l+64, l+96 take ql[l] / ql[l+32]
+  // low/high nibbles and bit pairs 0..3 of qh[l]; x = d * scale[16-value group] * (q - 32).
+  private static void dequantizeQ6K(byte[] raw, int base, ByteBuffer b, float[] out, int o) {
+    float d = HalfFloats.halfToFloat(b.getShort(base + 208));
+    for (int n = 0; n < 2; n++) {
+      int ql = base + 64 * n, qh = base + 128 + 32 * n, sc = base + 192 + 8 * n, y = o + 128 * n;
+      for (int l = 0; l < 32; l++) {
+        int is = l / 16, h = raw[qh + l] & 0xff, lo = raw[ql + l] & 0xff, hi = raw[ql + l + 32] & 0xff;
+        out[y + l] = d * raw[sc + is] * (((lo & 0xf) | ((h & 3) << 4)) - 32);
+        out[y + l + 32] = d * raw[sc + is + 2] * (((hi & 0xf) | (((h >>> 2) & 3) << 4)) - 32);
+        out[y + l + 64] = d * raw[sc + is + 4] * (((lo >>> 4) | (((h >>> 4) & 3) << 4)) - 32);
+        out[y + l + 96] = d * raw[sc + is + 6] * (((hi >>> 4) | (((h >>> 6) & 3) << 4)) - 32);
+      }
     }
   }
 
