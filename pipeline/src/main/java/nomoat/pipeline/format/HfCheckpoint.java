@@ -290,6 +290,11 @@ public final class HfCheckpoint {
     return files;
   }
 
+  /** {@link #write} in the dtype the source checkpoint had (config torch_dtype). */
+  public static void write(Configuration conf, String dir, LlamaWeights weights, long maxShardBytes, Map<String, byte[]> extraFiles) {
+    write(conf, dir, weights, Safetensors.Dtype.fromTorch(weights.config().torchDtype()), maxShardBytes, extraFiles);
+  }
+
   /**
    * Writes a complete HF checkpoint into dir: config.json (torch_dtype = dtype), weights in shards of at most
    * maxShardBytes (one tensor larger than that gets a shard of its own; a single shard is model.safetensors,

@@ -131,8 +131,8 @@ class GgufTest {
       q6k[blk * 210 + 208] = 0x00; q6k[blk * 210 + 209] = 0x2c;
     }
     float[] got4 = new float[512], got6 = new float[512];
-    Gguf.dequantize(Gguf.GgmlType.Q4_K, q4k, 2, got4);
-    Gguf.dequantize(Gguf.GgmlType.Q6_K, q6k, 2, got6);
+    GgmlBlocks.dequantize(Gguf.GgmlType.Q4_K, q4k, 2, got4);
+    GgmlBlocks.dequantize(Gguf.GgmlType.Q6_K, q6k, 2, got6);
     for (int e = 0; e < 512; e++) {
       int blk = e / 256, x = e % 256, base4 = blk * 144, base6 = blk * 210;
       // Q4_K: element x is nibble (x % 64 >= 32 ? high : low) of qs[32*(x/64) + x%32], sub-block 2*(x/64) + (x%64)/32
