@@ -143,7 +143,7 @@ public final class Gguf {
       TensorInfo t = info(name);
       if (t.nbytes() > Integer.MAX_VALUE - 8) throw NomoatException.inputData("tensor '" + name + "' in " + path + " is too large to copy");
       byte[] b = new byte[(int) t.nbytes()];
-      Storage.readFully(in, path, t.offset(), b, b.length);
+      HadoopFiles.readFully(in, path, t.offset(), b, b.length);
       return b;
     }
 
@@ -154,8 +154,8 @@ public final class Gguf {
       byte[] bx = new byte[1 << 20], by = new byte[1 << 20];
       for (long done = 0; done < x.nbytes(); ) {
         int n = (int) Math.min(bx.length, x.nbytes() - done);
-        Storage.readFully(in, path, x.offset() + done, bx, n);
-        Storage.readFully(in, path, y.offset() + done, by, n);
+        HadoopFiles.readFully(in, path, x.offset() + done, bx, n);
+        HadoopFiles.readFully(in, path, y.offset() + done, by, n);
         if (!Arrays.equals(bx, 0, n, by, 0, n)) return false;
         done += n;
       }
@@ -172,7 +172,7 @@ public final class Gguf {
       float[] vals = new float[blocksPerChunk * t.type().blockElems];
       for (long b = 0; b < blocks; ) {
         int nb = (int) Math.min(blocksPerChunk, blocks - b);
-        Storage.readFully(in, path, t.offset() + b * t.type().blockBytes, raw, nb * t.type().blockBytes);
+        HadoopFiles.readFully(in, path, t.offset() + b * t.type().blockBytes, raw, nb * t.type().blockBytes);
         GgmlBlocks.dequantize(t.type(), raw, nb, vals);
         FloatTensors.put(out, b * t.type().blockElems, vals, nb * t.type().blockElems);
         b += nb;
@@ -182,14 +182,14 @@ public final class Gguf {
 
     @Override
     public void close() {
-      Storage.closeQuietly(in);
+      HadoopFiles.closeQuietly(in);
     }
   }
 
   public static Reader open(Configuration conf, String uri) {
     Path path = new Path(uri);
-    long fileLen = Storage.length(conf, path);
-    FSDataInputStream in = Storage.open(conf, path);
+    long fileLen = HadoopFiles.length(conf, path);
+    FSDataInputStream in = HadoopFiles.open(conf, path);
     try {
       Cursor c = new Cursor(path, in, fileLen);
       if (fileLen < 24) throw c.bad("file is " + fileLen + " bytes, too short for a GGUF header");
@@ -275,7 +275,7 @@ public final class Gguf {
           throw c.bad("tensors '" + byOffset.get(i - 1).name() + "' and '" + byOffset.get(i).name() + "' overlap");
       return new Reader(path, in, version, alignment, metadata, tensors);
     } catch (RuntimeException e) {
-      Storage.closeQuietly(in);
+      HadoopFiles.closeQuietly(in);
       throw e;
     }
   }
@@ -312,7 +312,7 @@ public final class Gguf {
         if (pos < bufStart || pos >= bufStart + bufLen) {
           bufStart = pos;
           bufLen = (int) Math.min(buf.length, fileLen - pos);
-          Storage.readFully(in, path, bufStart, buf, bufLen);
+          HadoopFiles.readFully(in, path, bufStart, buf, bufLen);
         }
         int off = (int) (pos - bufStart);
         int k = Math.min(n - done, bufLen - off);
