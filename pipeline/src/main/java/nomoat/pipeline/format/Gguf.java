@@ -32,6 +32,8 @@ public final class Gguf {
   private static final int MAGIC = 0x46554747; // "GGUF" read as little-endian u32
   private static final int MAX_DIMS = 4;
   private static final int MAX_STRING_BYTES = 1 << 24;
+  /** Largest metadata array accepted (vocabularies and merge lists are well under a million entries). */
+  private static final long MAX_ARRAY_LENGTH = 1 << 22;
 
   /** ggml tensor types this reader dequantizes: id, elements per block, bytes per block. */
   public enum GgmlType {
@@ -376,6 +378,7 @@ public final class Gguf {
           int min = minSize(elemType);
           if (min < 0) throw bad("metadata key '" + key + "' is an array of unknown type " + elemType);
           if (n > (fileLen - pos) / min) throw bad("array length " + n + " of '" + key + "' cannot fit in the file");
+          if (n > MAX_ARRAY_LENGTH) throw bad("array length " + n + " of '" + key + "' exceeds the limit of " + MAX_ARRAY_LENGTH);
           List<Object> list = new ArrayList<>((int) n);
           for (long i = 0; i < n; i++) list.add(value(elemType, key));
           return Collections.unmodifiableList(list);

@@ -1,5 +1,6 @@
 package nomoat.pipeline.format;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -39,7 +40,7 @@ public final class Safetensors {
   /** Largest header accepted (the reference implementation's limit). */
   public static final long MAX_HEADER_BYTES = 100_000_000L;
   private static final int CHUNK_ELEMS = 1 << 20;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   public enum Dtype {
     F32(4), F16(2), BF16(2);

@@ -160,6 +160,8 @@ class SafetensorsTest {
     assertRefused(craft(dir, "{not json", 0), "not valid JSON");
     assertRefused(craft(dir, "[1, 2]", 0), "not a JSON object");
     assertRefused(craft(dir, "{\"__metadata__\": {\"a\": 1}}", 0), "__metadata__");
+    assertRefused(craft(dir, "{\"t\": {}, \"t\": {}}", 0), "Duplicate field 't'");
+    assertRefused(craft(dir, "[".repeat(5000) + "]".repeat(5000), 0), "not valid JSON");
   }
 
   @Test

@@ -63,7 +63,7 @@ class SpmTokenizerJsonTest {
       sc[i] = scores.get(i);
       ty[i] = types.get(i);
     }
-    return new SpmTokenizerJson.Vocab(pieces, sc, ty, 0, 1, 2, null, true, false, 2048, null);
+    return new SpmTokenizerJson.Vocab(pieces, sc, ty, 0, 1, 2, null, true, false, true, 2048, null);
   }
 
   static long varint(ByteBuffer b) {
