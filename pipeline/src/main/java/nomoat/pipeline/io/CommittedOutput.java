@@ -69,6 +69,7 @@ public final class CommittedOutput {
     Path output = new Path(outputUri);
     FileSystem fs = Storage.fileSystem(conf, output);
     output = fs.makeQualified(output);
+    if (output.getParent() == null) throw NomoatException.config("output " + outputUri + " cannot be a file system root");
     try {
       recoverInterruptedCommit(fs, output);
       Path success = new Path(output, SUCCESS);

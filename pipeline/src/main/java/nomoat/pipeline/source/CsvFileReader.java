@@ -29,7 +29,7 @@ final class CsvFileReader extends ReadResults {
     this.source = source;
     this.uri = uri;
     if (start != 0) {
-      try (LineRange first = new LineRange(conf, uri, 0, 0)) {
+      try (LineRange first = new LineRange(conf, uri, 0, Long.MAX_VALUE)) { // stops at the first non-blank record
         header = readHeader(first);
       }
       headerRead = true;

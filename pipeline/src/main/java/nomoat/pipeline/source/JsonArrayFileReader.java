@@ -46,8 +46,8 @@ final class JsonArrayFileReader extends ReadResults {
       if (first == null) {
         finished = true; // an empty file holds no rows
       } else if (first != JsonToken.START_ARRAY) {
-        throw NomoatException.inputData(uri + " is not a JSON array (it starts with " + first.asString()
-            + "); use format jsonl for one object per line");
+        throw NomoatException.inputData(uri + " is not a JSON array (it starts with '" + parser.getText()
+            + "'); use format jsonl for one object per line");
       }
       elementStart = parser.currentLocation().getByteOffset();
     } catch (JsonProcessingException | CharConversionException e) {
