@@ -137,6 +137,13 @@ class TextSourceReaderTest {
     NomoatException e = assertThrows(NomoatException.class, () -> readAll(new SourceReader("csv", SourceFormat.CSV), dup));
     assertEquals("the header row of " + dup + " names column 'a' twice", e.getMessage());
     assertTrue(readAll(new SourceReader("csv", SourceFormat.CSV), write(tmp, "empty.csv", "")).isEmpty());
+
+    // A split that does not start at 0 still finds a header that follows blank lines.
+    String late = write(tmp, "late.csv", "\n\na,b\n1,2\n3,4\n");
+    List<ReadResult> tail = readRange(new SourceReader("csv", SourceFormat.CSV), late, 9, 100);
+    assertEquals(1, tail.size());
+    assertEquals(Map.of("a", "3", "b", "4"), row(tail.get(0)).row().fields());
+    assertEquals(late + "@10", row(tail.get(0)).row().location());
   }
 
   @Test
@@ -176,6 +183,14 @@ class TextSourceReaderTest {
     List<ReadResult> g = readAll(new SourceReader("j", SourceFormat.JSON), garbage);
     assertEquals(2, g.size());
     assertEquals("unexpected content after the closing ] of the array", bad(g.get(1)).rejection().detail());
+
+    byte[] badUtf8 = concat(utf8("\uFEFF[{\"a\":\"x\"}, {\"a\":\"caf"), new byte[] {(byte) 0xFF}, utf8("\"}, {\"a\":\"z\"}]"));
+    String undecodable = write(tmp, "utf8.json", badUtf8);
+    List<ReadResult> u = readAll(new SourceReader("j", SourceFormat.AUTO), undecodable);
+    assertEquals(2, u.size());
+    assertEquals("x", row(u.get(0)).row().fields().get("a"));
+    assertEquals(undecodable + "#1", bad(u.get(1)).rejection().location());
+    assertEquals(RejectReason.MALFORMED_JSON, bad(u.get(1)).rejection().reason());
 
     String object = write(tmp, "object.json", "{\"a\":1}");
     NomoatException e = assertThrows(NomoatException.class, () -> readAll(new SourceReader("j", SourceFormat.JSON), object));
