@@ -21,12 +21,12 @@ final class LineRange implements AutoCloseable {
   private long recordStart;
   private long recordLineNumber;
 
-  LineRange(Configuration conf, String uri, long start, long end) {
+  LineRange(Configuration conf, String uri, long start, long end, int maxLineBytes) {
     this.uri = uri;
     this.end = end;
     try {
       in = InputStreams.open(conf, uri, start);
-      scanner = new LineScanner(in, start);
+      scanner = new LineScanner(in, start, maxLineBytes);
       lineNumber = start == 0 ? 0 : LINE_NUMBERS_UNKNOWN;
       if (start != 0) scanner.next(); // the line crossing `start` belongs to the previous range
     } catch (IOException e) {

@@ -229,4 +229,24 @@ class TextSourceReaderTest {
       }
     }
   }
+
+  @Test
+  void overlongRecordsAreRejectedAndReadingGoesOn() throws Exception {
+    String big = "{\"t\":\"" + "x".repeat(200) + "\"}";
+    String jsonl = write(tmp, "long.jsonl", big + "\r\n{\"t\":\"short\"}\n");
+    List<ReadResult> rs = readAll(new SourceReader("s", SourceFormat.JSONL, 50), jsonl);
+    assertEquals(2, rs.size());
+    Rejection r = bad(rs.get(0)).rejection();
+    assertEquals(new Rejection("s", jsonl + ":line 1", RejectReason.MALFORMED_JSON,
+        "line is " + big.length() + " bytes, more than the 50-byte limit for one record", big.substring(0, 50)), r);
+    assertEquals(jsonl + ":line 2", row(rs.get(1)).row().location());
+
+    String csv = write(tmp, "long.csv", "a,b\n1,\"" + "y\n".repeat(40) + "\"\n2,ok\n");
+    List<ReadResult> c = readAll(new SourceReader("s", SourceFormat.CSV, 30), csv);
+    assertEquals(2, c.size());
+    assertEquals(RejectReason.MALFORMED_CSV, bad(c.get(0)).rejection().reason());
+    assertEquals("row is more than the 30-byte limit for one record", bad(c.get(0)).rejection().detail());
+    assertEquals(Map.of("a", "2", "b", "ok"), row(c.get(1)).row().fields());
+    assertEquals(csv + ":line 43", row(c.get(1)).row().location());
+  }
 }
