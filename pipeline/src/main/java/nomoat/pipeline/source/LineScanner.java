@@ -44,8 +44,6 @@ final class LineScanner {
 
   int lineLength() { return lineLen; }
 
-  byte[] lineCopy() { return Arrays.copyOf(line, lineLen); }
-
   /** Reads the next line into {@link #lineBytes()}; false at end of stream. */
   boolean next() throws IOException {
     lineStart = pos;
