@@ -116,4 +116,16 @@ class ShardFilesTest {
     NomoatException e = assertThrows(NomoatException.class, () -> ShardReader.readAll(CONF, uri));
     assertEquals(uri + " has shard schema version 2; this nomoat reads version 1 (re-run prepare)", e.getMessage());
   }
+
+  @Test
+  void sameRowsGiveByteIdenticalFiles() throws Exception {
+    List<ShardRow> rows = sampleRows(new Random(4), 300);
+    for (String name : List.of("a.parquet", "b.parquet")) {
+      try (ShardWriter w = ShardWriter.open(CONF, uri(name), ShardWriter.Options.defaults())) {
+        rows.forEach(w::write);
+      }
+    }
+    assertArrayEquals(java.nio.file.Files.readAllBytes(tmp.resolve("a.parquet")), java.nio.file.Files.readAllBytes(tmp.resolve("b.parquet")),
+        "a rerun of prepare reproduces its shards exactly");
+  }
 }
