@@ -32,7 +32,7 @@ import org.apache.hadoop.fs.Path;
  * A run killed at any point therefore never leaves {@code _SUCCESS} on a half-written output. If it dies
  * between steps 1 and 3, the previous committed output survives as {@code .<name>.old-<runId>} and the next
  * {@link #begin} puts it back. Staging directories of killed runs are left alone (they may belong to a run
- * still going) and never read.
+ * still going) and never read. Two runs writing the same output at the same time are not supported.
  */
 public final class CommittedOutput {
   public static final String SUCCESS = "_SUCCESS";
@@ -69,6 +69,7 @@ public final class CommittedOutput {
     Path output = new Path(outputUri);
     FileSystem fs = Storage.fileSystem(conf, output);
     output = fs.makeQualified(output);
+    if (output.getParent() == null) throw NomoatException.config("output " + outputUri + " cannot be a file system root");
     try {
       recoverInterruptedCommit(fs, output);
       Path success = new Path(output, SUCCESS);
@@ -98,6 +99,8 @@ public final class CommittedOutput {
     Path old = sibling(output, ".old-" + runId);
     try {
       if (fs.exists(output)) rename(output, old);
+      // Another run on the same output (unsupported) may have put something back; never rename into it.
+      if (fs.exists(output)) throw new IOException("another run is writing " + output + "; staging kept at " + staging);
       rename(staging, output);
       writeSuccess(new Path(output, SUCCESS));
       finished = true;

@@ -49,7 +49,7 @@ public final class Storage {
         throw new NomoatException(ExitCode.INPUT_DATA, uri + " is " + len + " bytes, more than the " + maxBytes + " bytes allowed for it");
       }
       try (InputStream in = fs.open(p)) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) len);
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(len, 1 << 30));
         byte[] buf = new byte[64 * 1024];
         for (int n; (n = in.read(buf)) > 0; ) {
           out.write(buf, 0, n);

@@ -31,6 +31,8 @@ import nomoat.pipeline.data.TokenizedExample;
  */
 public final class Packer implements Serializable {
   private static final long serialVersionUID = 1L;
+  /** Examples packed together by default: enough for FFD to fill rows well, small enough to stream. */
+  public static final int DEFAULT_WINDOW = 1000;
   private final int seqLen;
   private final int window;
 

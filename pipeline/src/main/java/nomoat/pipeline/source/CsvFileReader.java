@@ -25,16 +25,20 @@ final class CsvFileReader extends ReadResults {
   private List<String> header;
   private boolean headerRead;
 
-  CsvFileReader(Configuration conf, String source, String uri, long start, long end) {
+  private final int maxRecordBytes;
+  private boolean overlong;
+
+  CsvFileReader(Configuration conf, String source, String uri, long start, long end, int maxRecordBytes) {
     this.source = source;
     this.uri = uri;
+    this.maxRecordBytes = maxRecordBytes;
     if (start != 0) {
-      try (LineRange first = new LineRange(conf, uri, 0, 0)) {
+      try (LineRange first = new LineRange(conf, uri, 0, Long.MAX_VALUE, maxRecordBytes)) { // stops at the first non-blank record
         header = readHeader(first);
       }
       headerRead = true;
     }
-    this.lines = new LineRange(conf, uri, start, end);
+    this.lines = new LineRange(conf, uri, start, end, maxRecordBytes);
   }
 
   @Override
@@ -46,6 +50,10 @@ final class CsvFileReader extends ReadResults {
     if (header == null) return null;
     while (nextRecord(lines)) {
       byte[] bytes = record.toByteArray();
+      if (overlong) {
+        return bad(RejectReason.MALFORMED_CSV, "row is more than the " + maxRecordBytes + "-byte limit for one record",
+            StrictUtf8.lossy(bytes, 0, Math.min(bytes.length, SourceReader.MAX_RAW_BYTES)));
+      }
       if (JsonlFileReader.isBlank(bytes, 0, bytes.length)) continue;
       String text = utf8.decode(bytes, 0, bytes.length);
       if (text == null) {
@@ -76,10 +84,14 @@ final class CsvFileReader extends ReadResults {
     LineScanner s = range.scanner();
     int bom = range.bomLength();
     record.write(s.lineBytes(), bom, s.lineLength() - bom);
+    overlong = s.overlong();
     int state = CsvRecordParser.scan(s.lineBytes(), s.lineLength(), CsvRecordParser.FIELD_START);
     while (state == CsvRecordParser.IN_QUOTES && range.nextContinuationLine()) {
-      record.write('\n');
-      record.write(s.lineBytes(), 0, s.lineLength());
+      overlong |= s.overlong() || record.size() + 1 + s.lineLength() > maxRecordBytes;
+      if (!overlong) { // past the limit the record is rejected anyway: stop keeping its bytes
+        record.write('\n');
+        record.write(s.lineBytes(), 0, s.lineLength());
+      }
       state = CsvRecordParser.scan(s.lineBytes(), s.lineLength(), CsvRecordParser.IN_QUOTES);
     }
     return true;
@@ -89,6 +101,7 @@ final class CsvFileReader extends ReadResults {
   private List<String> readHeader(LineRange range) {
     while (nextRecord(range)) {
       byte[] bytes = record.toByteArray();
+      if (overlong) throw NomoatException.inputData("the header row of " + uri + " is more than " + maxRecordBytes + " bytes");
       if (JsonlFileReader.isBlank(bytes, 0, bytes.length)) continue;
       String text = utf8.decode(bytes, 0, bytes.length);
       if (text == null) throw NomoatException.inputData("the header row of " + uri + " is not valid UTF-8");

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 
-/** Cuts input files into splits of at most {@code maxSplitBytes} where the format allows it. */
+/** Cuts input files into splits of at most {@code maxSplitBytes} where the format allows it (uncompressed JSONL). */
 public final class InputSplits {
   private InputSplits() {}
 
@@ -12,7 +12,7 @@ public final class InputSplits {
     if (maxSplitBytes <= 0) throw new IllegalArgumentException("maxSplitBytes must be positive");
     List<InputSplit> splits = new ArrayList<>();
     for (InputFile f : files) {
-      boolean splittable = format.resolve(conf, f.uri()).splittable();
+      boolean splittable = format.splittable(conf, f.uri());
       if (!splittable || f.length() <= maxSplitBytes) {
         splits.add(new InputSplit(f.uri(), 0, Math.max(f.length(), 0)));
         continue;

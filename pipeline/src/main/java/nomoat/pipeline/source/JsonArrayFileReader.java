@@ -10,9 +10,7 @@ import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.data.RejectReason;
 import nomoat.pipeline.data.Rejection;
 import nomoat.pipeline.data.SourceRow;
-import nomoat.pipeline.io.Storage;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 
 /**
  * A file holding one JSON array of objects, streamed one element at a time. Each element's raw text is the
@@ -34,9 +32,8 @@ final class JsonArrayFileReader extends ReadResults {
   JsonArrayFileReader(Configuration conf, String source, String uri) {
     this.source = source;
     this.uri = uri;
-    Path p = new Path(uri);
     try {
-      in = new RecordingInputStream(Storage.fileSystem(conf, p).open(p));
+      in = new RecordingInputStream(InputStreams.open(conf, uri, 0));
     } catch (IOException e) {
       throw NomoatException.io("cannot open " + uri + ": " + e.getMessage(), e);
     }
@@ -46,8 +43,8 @@ final class JsonArrayFileReader extends ReadResults {
       if (first == null) {
         finished = true; // an empty file holds no rows
       } else if (first != JsonToken.START_ARRAY) {
-        throw NomoatException.inputData(uri + " is not a JSON array (it starts with " + first.asString()
-            + "); use format jsonl for one object per line");
+        throw NomoatException.inputData(uri + " is not a JSON array (it starts with '" + parser.getText()
+            + "'); use format jsonl for one object per line");
       }
       elementStart = parser.currentLocation().getByteOffset();
     } catch (JsonProcessingException | CharConversionException e) {

@@ -14,9 +14,12 @@ final class JsonlFileReader extends ReadResults {
   private final LineRange lines;
   private final StrictUtf8 utf8 = new StrictUtf8();
 
-  JsonlFileReader(Configuration conf, String source, String uri, long start, long end) {
+  private final int maxRecordBytes;
+
+  JsonlFileReader(Configuration conf, String source, String uri, long start, long end, int maxRecordBytes) {
     this.source = source;
-    this.lines = new LineRange(conf, uri, start, end);
+    this.maxRecordBytes = maxRecordBytes;
+    this.lines = new LineRange(conf, uri, start, end, maxRecordBytes);
   }
 
   @Override
@@ -25,6 +28,10 @@ final class JsonlFileReader extends ReadResults {
       LineScanner s = lines.scanner();
       int off = lines.bomLength();
       int len = s.lineLength() - off;
+      if (s.overlong()) {
+        return bad(RejectReason.MALFORMED_JSON, "line is " + s.fullLength() + " bytes, more than the " + maxRecordBytes
+            + "-byte limit for one record", StrictUtf8.lossy(s.lineBytes(), off, Math.min(len, SourceReader.MAX_RAW_BYTES)));
+      }
       if (isBlank(s.lineBytes(), off, len)) continue;
       String text = utf8.decode(s.lineBytes(), off, len);
       if (text == null) {

@@ -2,10 +2,8 @@ package nomoat.pipeline.source;
 
 import java.io.IOException;
 import nomoat.pipeline.NomoatException;
-import nomoat.pipeline.io.Storage;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.Path;
+import java.io.InputStream;
 
 /**
  * The lines a byte range [start, end) of a file owns, with Hadoop LineRecordReader's rule: a line belongs to
@@ -17,20 +15,18 @@ final class LineRange implements AutoCloseable {
   private static final long LINE_NUMBERS_UNKNOWN = -1;
   private final String uri;
   private final long end;
-  private final FSDataInputStream in;
+  private final InputStream in;
   private final LineScanner scanner;
   private long lineNumber; // 1-based number of the last line read, when the range starts at 0
   private long recordStart;
   private long recordLineNumber;
 
-  LineRange(Configuration conf, String uri, long start, long end) {
+  LineRange(Configuration conf, String uri, long start, long end, int maxLineBytes) {
     this.uri = uri;
     this.end = end;
-    Path p = new Path(uri);
     try {
-      in = Storage.fileSystem(conf, p).open(p);
-      if (start != 0) in.seek(start);
-      scanner = new LineScanner(in, start);
+      in = InputStreams.open(conf, uri, start);
+      scanner = new LineScanner(in, start, maxLineBytes);
       lineNumber = start == 0 ? 0 : LINE_NUMBERS_UNKNOWN;
       if (start != 0) scanner.next(); // the line crossing `start` belongs to the previous range
     } catch (IOException e) {

@@ -18,11 +18,21 @@ final class LineScanner {
   private byte[] line = new byte[1024];
   private int lineLen;
   private long lineStart;
+  private final int maxLineBytes;
+  private long fullLength;
+  private int lastByte;
 
-  LineScanner(InputStream in, long startOffset) {
+  LineScanner(InputStream in, long startOffset, int maxLineBytes) {
     this.in = in;
     this.pos = startOffset;
+    this.maxLineBytes = maxLineBytes;
   }
+
+  /** Whether the last line was longer than the limit (and {@link #lineBytes()} holds only its start). */
+  boolean overlong() { return fullLength > lineLen; }
+
+  /** The last line's real length in bytes. */
+  long fullLength() { return fullLength; }
 
   /** Absolute offset of the next unread byte. */
   long position() { return pos; }
@@ -34,12 +44,12 @@ final class LineScanner {
 
   int lineLength() { return lineLen; }
 
-  byte[] lineCopy() { return Arrays.copyOf(line, lineLen); }
-
   /** Reads the next line into {@link #lineBytes()}; false at end of stream. */
   boolean next() throws IOException {
     lineStart = pos;
     lineLen = 0;
+    fullLength = 0;
+    lastByte = -1;
     boolean any = false;
     while (true) {
       if (bufPos == bufLen) {
@@ -58,7 +68,10 @@ final class LineScanner {
       if (i < bufLen) { // found the newline
         bufPos = i + 1;
         pos++;
-        if (lineLen > 0 && line[lineLen - 1] == '\r') lineLen--;
+        if (lastByte == '\r') { // CRLF: the CR is not part of the line
+          fullLength--;
+          lineLen = (int) Math.min(lineLen, fullLength);
+        }
         return true;
       }
       bufPos = bufLen;
@@ -66,6 +79,10 @@ final class LineScanner {
   }
 
   private void append(byte[] src, int off, int len) {
+    if (len > 0) lastByte = src[off + len - 1];
+    fullLength += len;
+    len = Math.min(len, maxLineBytes - lineLen);
+    if (len <= 0) return;
     if (lineLen + len > line.length) line = Arrays.copyOf(line, Math.max(line.length * 2, lineLen + len));
     System.arraycopy(src, off, line, lineLen, len);
     lineLen += len;

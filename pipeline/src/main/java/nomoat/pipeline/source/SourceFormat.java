@@ -5,9 +5,7 @@ import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Locale;
 import nomoat.pipeline.NomoatException;
-import nomoat.pipeline.io.Storage;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 
 /** How an input file is laid out (config {@code prepare.sources[].format}). */
 public enum SourceFormat {
@@ -19,7 +17,8 @@ public enum SourceFormat {
   CSV,
   /** Parquet of any schema; nested lists and structs become Lists and Maps. */
   PARQUET,
-  /** Chosen per file by extension; a {@code .json} file whose first non-blank byte is not {@code [} is JSONL. */
+  /**
+   * Chosen per file by extension (after any compression suffix such as {@code .gz}); a {@code .json} file whose first non-blank byte is not {@code [} is JSONL. */
   AUTO;
 
   public String code() { return name().toLowerCase(Locale.ROOT); }
@@ -39,10 +38,15 @@ public enum SourceFormat {
    */
   public boolean splittable() { return this == JSONL; }
 
+  /** Whether this file can be read in byte ranges: a splittable format and not compressed. */
+  public boolean splittable(Configuration conf, String uri) {
+    return resolve(conf, uri).splittable() && InputStreams.codec(conf, uri) == null;
+  }
+
   /** The concrete format of {@code uri}: itself unless AUTO, which looks at the extension (and first byte). */
   public SourceFormat resolve(Configuration conf, String uri) {
     if (this != AUTO) return this;
-    String name = new Path(uri).getName().toLowerCase(Locale.ROOT);
+    String name = InputStreams.uncompressedName(conf, uri).toLowerCase(Locale.ROOT);
     if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) return JSONL;
     if (name.endsWith(".csv")) return CSV;
     if (name.endsWith(".parquet") || name.endsWith(".pq")) return PARQUET;
@@ -52,8 +56,7 @@ public enum SourceFormat {
   }
 
   private static int firstNonBlankByte(Configuration conf, String uri) {
-    Path p = new Path(uri);
-    try (InputStream in = Storage.fileSystem(conf, p).open(p)) {
+    try (InputStream in = InputStreams.open(conf, uri, 0)) {
       int b = in.read();
       if (b == 0xEF) { in.read(); in.read(); b = in.read(); } // UTF-8 byte order mark
       while (b == ' ' || b == '\t' || b == '\r' || b == '\n') b = in.read();

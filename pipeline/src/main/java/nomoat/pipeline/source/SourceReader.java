@@ -14,17 +14,28 @@ import org.apache.hadoop.conf.Configuration;
  *
  * <p>Row-level problems become {@link ReadResult.Bad}: MALFORMED_JSON (unparseable line, non-object, broken
  * array tail), UNDECODABLE_TEXT (invalid UTF-8 in a JSONL line or CSV record), MALFORMED_CSV (bad quoting,
- * wrong field count). File-level problems (unreadable, not Parquet, JSON file not an array, bad CSV header)
+ * wrong field count); a JSONL line or CSV record over {@code maxRecordBytes} is rejected the same way. File-level problems (unreadable, not Parquet, JSON file not an array, bad CSV header)
  * throw {@link nomoat.pipeline.NomoatException} naming the file.
  */
 public final class SourceReader implements Serializable {
   private static final long serialVersionUID = 1L;
+  /** Default cap on one JSONL line or CSV record; longer ones are rejected (a newline-free file cannot exhaust memory). */
+  public static final int DEFAULT_MAX_RECORD_BYTES = 64 << 20;
+  /** How much of an over-long record a rejection keeps as raw text. */
+  static final int MAX_RAW_BYTES = 64 << 10;
   private final String sourceName;
   private final SourceFormat format;
+  private final int maxRecordBytes;
 
   public SourceReader(String sourceName, SourceFormat format) {
+    this(sourceName, format, DEFAULT_MAX_RECORD_BYTES);
+  }
+
+  public SourceReader(String sourceName, SourceFormat format, int maxRecordBytes) {
+    if (maxRecordBytes < 1) throw new IllegalArgumentException("maxRecordBytes must be positive");
     this.sourceName = sourceName;
     this.format = format;
+    this.maxRecordBytes = maxRecordBytes;
   }
 
   public String sourceName() { return sourceName; }
@@ -41,8 +52,8 @@ public final class SourceReader implements Serializable {
     if (start < 0 || end < start) throw new IllegalArgumentException("bad range [" + start + ", " + end + ") of " + uri);
     SourceFormat concrete = format.resolve(conf, uri);
     return switch (concrete) {
-      case JSONL -> new JsonlFileReader(conf, sourceName, uri, start, end);
-      case CSV -> new CsvFileReader(conf, sourceName, uri, start, end);
+      case JSONL -> new JsonlFileReader(conf, sourceName, uri, start, end, maxRecordBytes);
+      case CSV -> new CsvFileReader(conf, sourceName, uri, start, end, maxRecordBytes);
       case JSON -> new JsonArrayFileReader(conf, sourceName, wholeFile(uri, start, concrete));
       case PARQUET -> new ParquetRowsReader(conf, sourceName, wholeFile(uri, start, concrete));
       case AUTO -> throw new IllegalStateException("resolve never returns AUTO");

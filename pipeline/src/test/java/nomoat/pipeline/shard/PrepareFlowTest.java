@@ -60,7 +60,7 @@ class PrepareFlowTest {
 
     DatasetStats stats = new DatasetStats();
     Map<String, List<TokenizedExample>> bySplit = Map.of(DatasetStats.TRAIN, new ArrayList<>(), DatasetStats.VALIDATION, new ArrayList<>());
-    try (RejectedWriter rejected = RejectedWriter.open(conf, staging + "/rejected/part-00000.jsonl")) {
+    try (RejectedWriter rejected = RejectedWriter.open(conf, PreparedLayout.resolve(staging, PreparedLayout.rejectedFile(0)))) {
       for (InputFile f : files) {
         SourceReader reader = new SourceReader(f.uri().contains("gsm8k") ? "gsm8k" : "self_instruct", SourceFormat.AUTO);
         try (ReadResults results = reader.read(conf, f)) {
@@ -85,7 +85,7 @@ class PrepareFlowTest {
     Map<String, List<Manifest.ShardFile>> shards = new java.util.TreeMap<>();
     Packer packer = Packer.packed(SEQ_LEN, 1000);
     for (String split : List.of(DatasetStats.TRAIN, DatasetStats.VALIDATION)) {
-      String rel = "data/" + split + "/part-00000.parquet";
+      String rel = PreparedLayout.shardFile(split, 0);
       try (ShardWriter w = ShardWriter.open(conf, staging + "/" + rel, ShardWriter.Options.defaults())) {
         packer.pack(bySplit.get(split).iterator()).forEachRemaining(row -> {
           w.write(row);
@@ -105,7 +105,7 @@ class PrepareFlowTest {
     Manifest m = Manifest.read(conf, out + "/" + Manifest.FILE_NAME);
     assertEquals(Map.of("gsm8k", 300L, "self_instruct", 175L), m.stats().rowsReadBySource());
     assertEquals(475, m.stats().examples() + m.stats().rejected());
-    List<Rejection> rejections = RejectedWriter.readAll(conf, out + "/rejected/part-00000.jsonl");
+    List<Rejection> rejections = RejectedWriter.readAll(conf, PreparedLayout.resolve(out, PreparedLayout.rejectedFile(0)));
     assertEquals(m.stats().rejected(), rejections.size());
     assertTrue(rejections.stream().allMatch(r -> r.reason() == RejectReason.TOO_LONG && r.raw().startsWith("{")));
 
@@ -113,7 +113,7 @@ class PrepareFlowTest {
     long tokens = 0;
     for (Map.Entry<String, List<Manifest.ShardFile>> e : m.shards().entrySet()) {
       for (Manifest.ShardFile f : e.getValue()) {
-        List<ShardRow> rows = ShardReader.readAll(conf, out + "/" + f.path());
+        List<ShardRow> rows = ShardReader.readAll(conf, PreparedLayout.resolve(out, f.path()));
         assertEquals(f.rows(), rows.size());
         assertEquals(m.stats().rowsBySplit().get(e.getKey()), f.rows());
         for (ShardRow r : rows) {

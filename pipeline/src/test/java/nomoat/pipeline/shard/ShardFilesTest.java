@@ -101,4 +101,31 @@ class ShardFilesTest {
     assertEquals(NomoatException.ExitCode.INPUT_DATA, e.exitCode());
     assertTrue(e.getMessage().startsWith(uri + " is not a nomoat shard"), e.getMessage());
   }
+
+  @Test
+  void aShardOfAnotherSchemaVersionIsRefused() throws Exception {
+    String uri = uri("future.parquet");
+    try (var w = org.apache.parquet.hadoop.example.ExampleParquetWriter.builder(new org.apache.hadoop.fs.Path(uri))
+        .withType(ShardSchema.MESSAGE).withExtraMetaData(java.util.Map.of(ShardSchema.VERSION_KEY, "2")).withConf(CONF).build()) {
+      var g = new org.apache.parquet.example.data.simple.SimpleGroupFactory(ShardSchema.MESSAGE).newGroup()
+          .append("example_id", "e").append("source", "s").append("num_tokens", 0).append("num_trained_tokens", 0);
+      g.addGroup("input_ids");
+      g.addGroup("labels");
+      w.write(g);
+    }
+    NomoatException e = assertThrows(NomoatException.class, () -> ShardReader.readAll(CONF, uri));
+    assertEquals(uri + " has shard schema version 2; this nomoat reads version 1 (re-run prepare)", e.getMessage());
+  }
+
+  @Test
+  void sameRowsGiveByteIdenticalFiles() throws Exception {
+    List<ShardRow> rows = sampleRows(new Random(4), 300);
+    for (String name : List.of("a.parquet", "b.parquet")) {
+      try (ShardWriter w = ShardWriter.open(CONF, uri(name), ShardWriter.Options.defaults())) {
+        rows.forEach(w::write);
+      }
+    }
+    assertArrayEquals(java.nio.file.Files.readAllBytes(tmp.resolve("a.parquet")), java.nio.file.Files.readAllBytes(tmp.resolve("b.parquet")),
+        "a rerun of prepare reproduces its shards exactly");
+  }
 }

@@ -137,6 +137,13 @@ class TextSourceReaderTest {
     NomoatException e = assertThrows(NomoatException.class, () -> readAll(new SourceReader("csv", SourceFormat.CSV), dup));
     assertEquals("the header row of " + dup + " names column 'a' twice", e.getMessage());
     assertTrue(readAll(new SourceReader("csv", SourceFormat.CSV), write(tmp, "empty.csv", "")).isEmpty());
+
+    // A split that does not start at 0 still finds a header that follows blank lines.
+    String late = write(tmp, "late.csv", "\n\na,b\n1,2\n3,4\n");
+    List<ReadResult> tail = readRange(new SourceReader("csv", SourceFormat.CSV), late, 9, 100);
+    assertEquals(1, tail.size());
+    assertEquals(Map.of("a", "3", "b", "4"), row(tail.get(0)).row().fields());
+    assertEquals(late + "@10", row(tail.get(0)).row().location());
   }
 
   @Test
@@ -177,6 +184,14 @@ class TextSourceReaderTest {
     assertEquals(2, g.size());
     assertEquals("unexpected content after the closing ] of the array", bad(g.get(1)).rejection().detail());
 
+    byte[] badUtf8 = concat(utf8("\uFEFF[{\"a\":\"x\"}, {\"a\":\"caf"), new byte[] {(byte) 0xFF}, utf8("\"}, {\"a\":\"z\"}]"));
+    String undecodable = write(tmp, "utf8.json", badUtf8);
+    List<ReadResult> u = readAll(new SourceReader("j", SourceFormat.AUTO), undecodable);
+    assertEquals(2, u.size());
+    assertEquals("x", row(u.get(0)).row().fields().get("a"));
+    assertEquals(undecodable + "#1", bad(u.get(1)).rejection().location());
+    assertEquals(RejectReason.MALFORMED_JSON, bad(u.get(1)).rejection().reason());
+
     String object = write(tmp, "object.json", "{\"a\":1}");
     NomoatException e = assertThrows(NomoatException.class, () -> readAll(new SourceReader("j", SourceFormat.JSON), object));
     assertTrue(e.getMessage().startsWith(object + " is not a JSON array"), e.getMessage());
@@ -213,5 +228,25 @@ class TextSourceReaderTest {
         assertTrue(r.raw().startsWith("{") && r.raw().endsWith("}"));
       }
     }
+  }
+
+  @Test
+  void overlongRecordsAreRejectedAndReadingGoesOn() throws Exception {
+    String big = "{\"t\":\"" + "x".repeat(200) + "\"}";
+    String jsonl = write(tmp, "long.jsonl", big + "\r\n{\"t\":\"short\"}\n");
+    List<ReadResult> rs = readAll(new SourceReader("s", SourceFormat.JSONL, 50), jsonl);
+    assertEquals(2, rs.size());
+    Rejection r = bad(rs.get(0)).rejection();
+    assertEquals(new Rejection("s", jsonl + ":line 1", RejectReason.MALFORMED_JSON,
+        "line is " + big.length() + " bytes, more than the 50-byte limit for one record", big.substring(0, 50)), r);
+    assertEquals(jsonl + ":line 2", row(rs.get(1)).row().location());
+
+    String csv = write(tmp, "long.csv", "a,b\n1,\"" + "y\n".repeat(40) + "\"\n2,ok\n");
+    List<ReadResult> c = readAll(new SourceReader("s", SourceFormat.CSV, 30), csv);
+    assertEquals(2, c.size());
+    assertEquals(RejectReason.MALFORMED_CSV, bad(c.get(0)).rejection().reason());
+    assertEquals("row is more than the 30-byte limit for one record", bad(c.get(0)).rejection().detail());
+    assertEquals(Map.of("a", "2", "b", "ok"), row(c.get(1)).row().fields());
+    assertEquals(csv + ":line 43", row(c.get(1)).row().location());
   }
 }
