@@ -33,17 +33,17 @@ class LossMaskTest {
   }
 
   @Test
-  void vicunaTrainsTheTokenThatCarriesTheSpaceAfterAssistantColon() {
-    // "ASSISTANT: Hello": SentencePiece "▁Hello" covers the space; digits split, so " 4" is "▁" + "4".
-    expect("vicuna_v1.1", TestTokenizers.tinyLlama(), " Hello!</s>|4</s>", List.of("▁Hello", "!", "</s>", "4", "</s>"));
-    expect("vicuna_v1.1", TestTokenizers.mistral(), " Hello!</s>|4</s>", List.of("▁Hello", "!", "</s>", "4", "</s>"));
-    expect("vicuna_v1.1", TestTokenizers.qwen3(), " Hello!<|im_end|>|4<|im_end|>", List.of("ĠHello", "!", "<|im_end|>", "4", "<|im_end|>"));
+  void vicunaTrainsTheSpaceAfterAssistantColon() {
+    // Generation starts after "ASSISTANT:", so the space is the model's: "▁Hello" covers it; digits split, so " 4" is "▁" + "4".
+    expect("vicuna_v1.1", TestTokenizers.tinyLlama(), " Hello!</s>| 4</s>", List.of("▁Hello", "!", "</s>", "▁", "4", "</s>"));
+    expect("vicuna_v1.1", TestTokenizers.mistral(), " Hello!</s>| 4</s>", List.of("▁Hello", "!", "</s>", "▁", "4", "</s>"));
+    expect("vicuna_v1.1", TestTokenizers.qwen3(), " Hello!<|im_end|>| 4<|im_end|>", List.of("ĠHello", "!", "<|im_end|>", "Ġ", "4", "<|im_end|>"));
   }
 
   @Test
   void llama2TrainsSpaceAndEosButNotTheNextBos() {
-    expect("llama2", TestTokenizers.tinyLlama(), " Hello! </s>|4 </s>", List.of("▁Hello", "!", "▁", "</s>", "4", "▁", "</s>"));
-    expect("llama2", TestTokenizers.mistral(), " Hello! </s>|4 </s>", List.of("▁Hello", "!", "▁", "</s>", "4", "▁", "</s>"));
+    expect("llama2", TestTokenizers.tinyLlama(), " Hello! </s>| 4 </s>", List.of("▁Hello", "!", "▁", "</s>", "▁", "4", "▁", "</s>"));
+    expect("llama2", TestTokenizers.mistral(), " Hello! </s>| 4 </s>", List.of("▁Hello", "!", "▁", "</s>", "▁", "4", "▁", "</s>"));
     Rendered r = render("llama2", TestTokenizers.tinyLlama(), MULTI);
     int secondBos = -1;
     for (int i = 1; i < r.ids().length; i++) if (r.ids()[i] == 1) secondBos = i;

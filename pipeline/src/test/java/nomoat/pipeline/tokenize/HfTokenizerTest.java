@@ -141,6 +141,17 @@ class HfTokenizerTest {
   }
 
   @Test
+  void configOverridesAndNamedTemplates() throws Exception {
+    byte[] json = Files.readAllBytes(Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").resolve("tokenizer.json"));
+    String config = "{\"bos_token\": {\"content\": \"<s>\", \"special\": true}, \"eos_token\": \"</s>\", \"add_bos_token\": false,"
+        + " \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D\"}]}";
+    HfTokenizer tok = HfTokenizer.fromBytes(json, config.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("D", tok.chatTemplate());
+    assertEquals("<s>", tok.bosToken());
+    assertFalse(tok.addBosToken(), "an explicit add_bos_token wins over the post-processor");
+  }
+
+  @Test
   void badJsonNamesTheFile() {
     NomoatException e = assertThrows(NomoatException.class, () -> HfTokenizer.fromBytes("{".getBytes(), null));
     assertTrue(e.getMessage().contains("tokenizer.json"));
