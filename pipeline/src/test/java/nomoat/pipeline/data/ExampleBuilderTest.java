@@ -59,6 +59,16 @@ class ExampleBuilderTest {
   }
 
   @Test
+  void settingsSurviveJavaSerialization() throws Exception {
+    ExampleSettings s = new ExampleSettings("sharegpt", Map.of("conversations", "items"), "chatml", "Sys", true, false, 512, false);
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var out = new java.io.ObjectOutputStream(bytes)) { out.writeObject(s); }
+    try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      assertEquals(s, in.readObject());
+    }
+  }
+
+  @Test
   void settingsNameTheFieldAtFault() {
     assertTrue(assertThrows(NomoatException.class, () -> ExampleSettings.of("csv", "alpaca", 10)).getMessage().startsWith("format 'csv'"));
     assertTrue(assertThrows(NomoatException.class, () -> ExampleSettings.of("alpaca", "zephyr", 10)).getMessage().startsWith("template 'zephyr'"));

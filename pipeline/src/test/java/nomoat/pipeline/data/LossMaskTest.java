@@ -81,6 +81,15 @@ class LossMaskTest {
   }
 
   @Test
+  void offsetsAfterSupplementaryCharactersStayAligned() {
+    // Rust reports code-point offsets; an emoji is two UTF-16 units, so unconverted spans would drift.
+    List<Message> c = List.of(new Message(Role.USER, "😀😀 smile"), new Message(Role.ASSISTANT, "😀 ok"));
+    assertEquals("😀 ok<|im_end|>", Masks.trainedText(render("chatml", TestTokenizers.qwen3(), c)));
+    assertEquals("😀 ok</s>", Masks.trainedText(render("tokenizer", TestTokenizers.tinyLlama(), c)));
+    assertEquals(" 😀 ok </s>", Masks.trainedText(render("llama2", TestTokenizers.mistral(), c)));
+  }
+
+  @Test
   void onlyTheLastAssistantTurn() {
     ExampleSettings s = new ExampleSettings("messages", Map.of(), "chatml", null, false, false, 4096, true);
     Rendered r = new ExampleBuilder(s, TestTokenizers.qwen3()).render(MULTI);
