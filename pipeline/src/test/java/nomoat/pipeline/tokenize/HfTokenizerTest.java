@@ -131,6 +131,17 @@ class HfTokenizerTest {
   }
 
   @Test
+  void cachedReturnsOneInstancePerContent() throws Exception {
+    var dir = Fixtures.tokenizerDir("mistral-7b-v0.1");
+    byte[] json = Files.readAllBytes(dir.resolve("tokenizer.json"));
+    byte[] config = Files.readAllBytes(dir.resolve("tokenizer_config.json"));
+    HfTokenizer a = HfTokenizer.cached(json, config);
+    assertSame(a, HfTokenizer.cached(json, config), "same arrays");
+    assertSame(a, HfTokenizer.cached(json.clone(), config.clone()), "same content, other arrays");
+    assertNotSame(a, HfTokenizer.cached(json, null), "another config is another tokenizer");
+  }
+
+  @Test
   void withoutConfigTheProcessorDecidesBos() throws Exception {
     byte[] json = Files.readAllBytes(Fixtures.tokenizerDir("mistral-7b-v0.1").resolve("tokenizer.json"));
     HfTokenizer tok = HfTokenizer.fromBytes(json, null);
