@@ -45,6 +45,7 @@ final class HfJinja {
     jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", HfJinja.class, "raiseException", String.class));
     jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", HfJinja.class, "strftimeNow", String.class));
     jinjava.getGlobalContext().registerFilter(new ToJson());
+    jinjava.getGlobalContext().registerTag(new Generation());
   }
 
   /** Parses a template once; a syntax error is a configuration error. */
@@ -111,6 +112,22 @@ final class HfJinja {
   /** A template raised or could not be rendered. */
   static final class TemplateFailure extends RuntimeException {
     TemplateFailure(String message) { super(message, null, false, false); }
+  }
+
+  /**
+   * HF's {% generation %}...{% endgeneration %} marks assistant text for return_assistant_tokens_mask; it
+   * renders its body unchanged (masks here come from prefix rendering, which needs no markers).
+   */
+  private static final class Generation implements com.hubspot.jinjava.lib.tag.Tag {
+    @Override public String getName() { return "generation"; }
+    @Override public String getEndTagName() { return "endgeneration"; }
+
+    @Override
+    public String interpret(com.hubspot.jinjava.tree.TagNode tagNode, JinjavaInterpreter interpreter) {
+      StringBuilder out = new StringBuilder();
+      for (Node child : tagNode.getChildren()) out.append(child.render(interpreter).getValue());
+      return out.toString();
+    }
   }
 
   /** tojson with Python's separators; the indent argument is not supported and ignored. */
