@@ -1,8 +1,8 @@
 package nomoat.pipeline.tokenize;
 
-import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
+import ai.djl.huggingface.tokenizers.jni.TokenizersLibrary;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
@@ -104,20 +104,28 @@ public final class HfTokenizer {
    * tokens, as in HF. With {@code addSpecialTokens}, the post-processor adds BOS/EOS (these have no span).
    */
   public Encoded encode(String text, boolean addSpecialTokens) {
-    Encoding e = djl.encode(text, addSpecialTokens, false);
-    long[] rawIds = e.getIds();
-    CharSpan[] spans = e.getCharTokenSpans();
-    long[] special = addSpecialTokens ? e.getSpecialTokenMask() : null;
+    // Straight to DJL's JNI: DJL's own encode() copies nine arrays per call (type ids, word ids, masks, token
+    // strings...), a third of the cost; ids and spans are all we need, and token strings are vocabulary pieces.
+    long encoding = TokenizersLibrary.LIB.encode(djl.getHandle(), text, addSpecialTokens);
+    long[] rawIds;
+    CharSpan[] spans;
+    try {
+      rawIds = TokenizersLibrary.LIB.getTokenIds(encoding);
+      spans = TokenizersLibrary.LIB.getTokenCharSpans(encoding);
+    } finally {
+      TokenizersLibrary.LIB.deleteEncoding(encoding);
+    }
     int n = rawIds.length;
     int[] ids = new int[n];
+    String[] tokens = new String[n];
     int[] starts = new int[n];
     int[] ends = new int[n];
     int[] utf16 = Utf16Offsets.codePointToUtf16(text);
     for (int i = 0; i < n; i++) {
       ids[i] = (int) rawIds[i];
+      tokens[i] = idToToken(ids[i]);
       CharSpan span = spans[i];
-      // Post-processor tokens (special mask 1) have no text; tokens typed in the text keep their span.
-      if (span == null || (special != null && special[i] == 1 && span.getStart() == 0 && span.getEnd() == 0)) {
+      if (span == null) { // added by the post-processor: no text
         starts[i] = -1;
         ends[i] = -1;
       } else {
@@ -125,12 +133,18 @@ public final class HfTokenizer {
         ends[i] = utf16 == null ? span.getEnd() : utf16[span.getEnd()];
       }
     }
-    return new Encoded(ids, e.getTokens(), starts, ends);
+    return new Encoded(ids, tokens, starts, ends);
   }
 
   /** Token ids only; the fast path when offsets are not needed. */
   public int[] encodeIds(String text, boolean addSpecialTokens) {
-    long[] raw = djl.encode(text, addSpecialTokens, false).getIds();
+    long encoding = TokenizersLibrary.LIB.encode(djl.getHandle(), text, addSpecialTokens);
+    long[] raw;
+    try {
+      raw = TokenizersLibrary.LIB.getTokenIds(encoding);
+    } finally {
+      TokenizersLibrary.LIB.deleteEncoding(encoding);
+    }
     int[] ids = new int[raw.length];
     for (int i = 0; i < raw.length; i++) ids[i] = (int) raw[i];
     return ids;

@@ -15,7 +15,8 @@ record SpecialTokens(String bos, String eos, String pad, String unk, boolean add
     String processorLast = single.isArray() && single.size() > 1 ? specialAt(single, single.size() - 1) : null;
 
     String bos = config == null ? processorFirst : tokenText(config.get("bos_token"));
-    String eos = config == null ? guessEos(tokenizerJson) : tokenText(config.get("eos_token"));
+    String eos = config == null ? null : tokenText(config.get("eos_token"));
+    if (eos == null) eos = guessEos(tokenizerJson);
     String pad = config == null ? null : tokenText(config.get("pad_token"));
     String unk = config == null ? null : tokenText(config.get("unk_token"));
     boolean addBos = config != null && config.has("add_bos_token") && !config.get("add_bos_token").isNull()
@@ -43,7 +44,7 @@ record SpecialTokens(String bos, String eos, String pad, String unk, boolean add
     return content == null || content.isNull() ? null : content.asText();
   }
 
-  /** Without a config, take the conventional end-of-text token if the vocabulary has it. */
+  /** When the config names none, take a conventional end-of-text token the vocabulary has. */
   private static String guessEos(JsonNode tokenizerJson) {
     for (String candidate : new String[] {"</s>", "<|endoftext|>", "<|end_of_text|>", "<|im_end|>"}) {
       for (JsonNode added : tokenizerJson.path("added_tokens")) {

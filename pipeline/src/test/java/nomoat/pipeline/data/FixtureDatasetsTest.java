@@ -68,6 +68,15 @@ class FixtureDatasetsTest {
   }
 
   @Test
+  void oasstAllPathsWithChatmlAndTinyLlama() {
+    HfTokenizer tok = TestTokenizers.tinyLlama();
+    List<TokenizedExample> all = buildAll("oasst_en100_all_paths_sharegpt.json", ExampleSettings.of("sharegpt", "chatml", 16384), tok);
+    assertEquals(547, all.size());
+    // "<|im_end|>" is plain text to Llama; its last piece ">" closes every trained run.
+    checkEach(all, tok, tok.tokenToId(">"), true);
+  }
+
+  @Test
   void oasstWithTinyLlamaZephyrTemplate() {
     HfTokenizer tok = TestTokenizers.tinyLlama();
     List<SourceRow> rows = FixtureRows.jsonArray("oasst_en100_best_path_sharegpt.json");

@@ -9,10 +9,10 @@ import nomoat.pipeline.testing.Fixtures;
 import nomoat.pipeline.tokenize.HfTokenizer;
 
 /** A fixture tokenizer with a different chat_template in its config (same tokenizer.json). */
-final class JinjaTokenizers {
+public final class JinjaTokenizers {
   private JinjaTokenizers() {}
 
-  static HfTokenizer withTemplate(HfTokenizer base, String chatTemplate) {
+  public static HfTokenizer withTemplate(HfTokenizer base, String chatTemplate) {
     String dir = base.eosToken().equals("</s>") ? "tinyllama-1.1b-chat-v1.0" : "qwen3";
     try {
       ObjectMapper json = new ObjectMapper();

@@ -109,6 +109,17 @@ class RejectionTest {
   }
 
   @Test
+  void rowLevelSystemColumn() {
+    Map<String, Object> row = new HashMap<>(sharegpt("human", "hi", "gpt", "yo"));
+    row.put("system", "Be kind.");
+    Rendered r = new ExampleBuilder(SHAREGPT, TestTokenizers.qwen3()).render(new SourceRow("s", "l", row, ""));
+    assertTrue(r.text().startsWith("<|im_start|>system\nBe kind.<|im_end|>\n<|im_start|>user\nhi"), r.text());
+    Rendered dev = new ExampleBuilder(MESSAGES, TestTokenizers.qwen3()).render(new SourceRow("s", "l", Map.of("messages", List.of(
+        Map.of("role", "developer", "content", "Dev."), Map.of("role", "User", "content", "hi"), Map.of("role", "assistant", "content", "yo"))), ""));
+    assertTrue(dev.text().startsWith("<|im_start|>system\nDev.<|im_end|>\n<|im_start|>user\nhi"), dev.text());
+  }
+
+  @Test
   void textFormat() {
     ExampleSettings s = ExampleSettings.of("text", "raw", 4096);
     expect(RejectReason.EMPTY_FIELD, "field 'text' is empty", s, Map.of("text", ""));

@@ -131,6 +131,17 @@ class HfTokenizerTest {
   }
 
   @Test
+  void cachedReturnsOneInstancePerContent() throws Exception {
+    var dir = Fixtures.tokenizerDir("mistral-7b-v0.1");
+    byte[] json = Files.readAllBytes(dir.resolve("tokenizer.json"));
+    byte[] config = Files.readAllBytes(dir.resolve("tokenizer_config.json"));
+    HfTokenizer a = HfTokenizer.cached(json, config);
+    assertSame(a, HfTokenizer.cached(json, config), "same arrays");
+    assertSame(a, HfTokenizer.cached(json.clone(), config.clone()), "same content, other arrays");
+    assertNotSame(a, HfTokenizer.cached(json, null), "another config is another tokenizer");
+  }
+
+  @Test
   void withoutConfigTheProcessorDecidesBos() throws Exception {
     byte[] json = Files.readAllBytes(Fixtures.tokenizerDir("mistral-7b-v0.1").resolve("tokenizer.json"));
     HfTokenizer tok = HfTokenizer.fromBytes(json, null);
@@ -138,6 +149,17 @@ class HfTokenizerTest {
     assertEquals("<s>", tok.bosToken());
     assertEquals("</s>", tok.eosToken());
     assertNull(tok.chatTemplate());
+  }
+
+  @Test
+  void configOverridesAndNamedTemplates() throws Exception {
+    byte[] json = Files.readAllBytes(Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").resolve("tokenizer.json"));
+    String config = "{\"bos_token\": {\"content\": \"<s>\", \"special\": true}, \"eos_token\": \"</s>\", \"add_bos_token\": false,"
+        + " \"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"}, {\"name\": \"default\", \"template\": \"D\"}]}";
+    HfTokenizer tok = HfTokenizer.fromBytes(json, config.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("D", tok.chatTemplate());
+    assertEquals("<s>", tok.bosToken());
+    assertFalse(tok.addBosToken(), "an explicit add_bos_token wins over the post-processor");
   }
 
   @Test

@@ -10,16 +10,18 @@ import nomoat.pipeline.data.RejectReason;
 import nomoat.pipeline.data.Role;
 import nomoat.pipeline.data.RowRejectedException;
 
-/** OpenAI-style chat: a list of {role, content} with roles system/user/assistant. */
+/** OpenAI-style chat: a list of {role, content}, roles system (or developer)/user/assistant; optional row-level system. */
 final class MessagesRecord implements RecordFormat {
   private final String messagesColumn;
   private final String role;
   private final String content;
+  private final String system;
 
   MessagesRecord(ExampleSettings s) {
     messagesColumn = s.column("messages");
     role = s.column("role");
     content = s.column("content");
+    system = s.column("system");
   }
 
   @Override
@@ -30,8 +32,8 @@ final class MessagesRecord implements RecordFormat {
       String at = messagesColumn + "[" + i + "]";
       Map<?, ?> turn = Fields.object(turns.get(i), at);
       String name = Fields.requiredText(turn, role, at + "." + role);
-      Role r = switch (name) {
-        case "system" -> Role.SYSTEM;
+      Role r = switch (name.toLowerCase(java.util.Locale.ROOT)) {
+        case "system", "developer" -> Role.SYSTEM;
         case "user" -> Role.USER;
         case "assistant" -> Role.ASSISTANT;
         default -> throw new RowRejectedException(RejectReason.UNKNOWN_ROLE, "field '" + at + "." + role + "' has unknown role '" + name + "'");
@@ -40,6 +42,6 @@ final class MessagesRecord implements RecordFormat {
       if (r == Role.SYSTEM && (text == null || text.isBlank())) continue;
       messages.add(new Message(r, text));
     }
-    return Conversation.of(messages);
+    return Conversation.of(SystemColumn.prepend(fields, system, messages));
   }
 }

@@ -11,16 +11,18 @@ import nomoat.pipeline.data.RejectReason;
 import nomoat.pipeline.data.Role;
 import nomoat.pipeline.data.RowRejectedException;
 
-/** ShareGPT: a list of {from, value}; speaker names as FastChat and its scrapes spell them. */
+/** ShareGPT: a list of {from, value}; speaker names as FastChat and its scrapes spell them; optional row-level system. */
 final class ShareGptRecord implements RecordFormat {
   private final String conversations;
   private final String from;
   private final String value;
+  private final String system;
 
   ShareGptRecord(ExampleSettings s) {
     conversations = s.column("conversations");
     from = s.column("from");
     value = s.column("value");
+    system = s.column("system");
   }
 
   @Override
@@ -36,7 +38,7 @@ final class ShareGptRecord implements RecordFormat {
       if (role == Role.SYSTEM && (text == null || text.isBlank())) continue; // an empty system turn says nothing
       messages.add(new Message(role, text));
     }
-    return Conversation.of(messages);
+    return Conversation.of(SystemColumn.prepend(fields, system, messages));
   }
 
   static Role role(String speaker, String path) {

@@ -5,14 +5,16 @@ import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.tree.Node;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import jinjava.javax.el.CompositeELResolver;
+import nomoat.pipeline.NomoatException;
 
 /**
  * A jinjava environment that renders HF chat templates as transformers' apply_chat_template does
@@ -43,20 +45,48 @@ final class HfJinja {
     jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", HfJinja.class, "raiseException", String.class));
     jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", HfJinja.class, "strftimeNow", String.class));
     jinjava.getGlobalContext().registerFilter(new ToJson());
+    jinjava.getGlobalContext().registerTag(new Generation());
   }
 
-  /** Renders; a template error (syntax, raise_exception, bad call) becomes TemplateFailure with its message. */
-  String render(String adaptedTemplate, Map<String, Object> context) {
+  /** Parses a template once; a syntax error is a configuration error. */
+  Node parse(String adaptedTemplate) {
+    JinjavaInterpreter interpreter = jinjava.newInterpreter();
+    JinjavaInterpreter.pushCurrent(interpreter);
+    try {
+      Node root = interpreter.parse(adaptedTemplate);
+      for (TemplateError e : interpreter.getErrors()) {
+        if (e.getSeverity() == TemplateError.ErrorType.FATAL) throw NomoatException.config("chat_template does not parse: " + e.getMessage());
+      }
+      return root;
+    } finally {
+      JinjavaInterpreter.popCurrent();
+    }
+  }
+
+  /** Renders a parsed template; an error (raise_exception, bad call) becomes TemplateFailure with its message. */
+  String render(Node template, Map<String, Object> bindings) {
+    JinjavaConfig config = jinjava.getGlobalConfig();
+    Context context = new Context(jinjava.getGlobalContext(), bindings, config.getDisabled());
+    JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava, context, config);
     RAISED.remove();
-    RenderResult result = jinjava.renderForResult(adaptedTemplate, context);
+    JinjavaInterpreter.pushCurrent(interpreter);
+    String output;
+    try {
+      output = interpreter.render(template);
+    } finally {
+      JinjavaInterpreter.popCurrent();
+    }
     String raised = RAISED.get();
     RAISED.remove();
     if (raised != null) throw new TemplateFailure(raised);
-    for (TemplateError e : result.getErrors()) {
+    for (TemplateError e : interpreter.getErrors()) {
       if (e.getSeverity() == TemplateError.ErrorType.FATAL) throw new TemplateFailure(e.getMessage());
     }
-    return result.getOutput();
+    return output;
   }
+
+  /** Parses and renders: for templates used once. */
+  String render(String adaptedTemplate, Map<String, Object> bindings) { return render(parse(adaptedTemplate), bindings); }
 
   // jinjava replaces a function's exception message with "Error invoking function", so keep it aside.
   private static final ThreadLocal<String> RAISED = new ThreadLocal<>();
@@ -82,6 +112,22 @@ final class HfJinja {
   /** A template raised or could not be rendered. */
   static final class TemplateFailure extends RuntimeException {
     TemplateFailure(String message) { super(message, null, false, false); }
+  }
+
+  /**
+   * HF's {% generation %}...{% endgeneration %} marks assistant text for return_assistant_tokens_mask; it
+   * renders its body unchanged (masks here come from prefix rendering, which needs no markers).
+   */
+  private static final class Generation implements com.hubspot.jinjava.lib.tag.Tag {
+    @Override public String getName() { return "generation"; }
+    @Override public String getEndTagName() { return "endgeneration"; }
+
+    @Override
+    public String interpret(com.hubspot.jinjava.tree.TagNode tagNode, JinjavaInterpreter interpreter) {
+      StringBuilder out = new StringBuilder();
+      for (Node child : tagNode.getChildren()) out.append(child.render(interpreter).getValue());
+      return out.toString();
+    }
   }
 
   /** tojson with Python's separators; the indent argument is not supported and ignored. */

@@ -23,13 +23,13 @@ import nomoat.pipeline.tokenize.HfTokenizer;
 final class JinjaChatTemplate implements ChatTemplate {
   private static final HfJinja JINJA = new HfJinja();
 
-  private final String source;
+  private final com.hubspot.jinjava.tree.Node source;
   private final Map<String, Object> specialTokens;
   private final String bos;
   private final String eos;
 
   private JinjaChatTemplate(String source, HfTokenizer tokenizer) {
-    this.source = JinjaSourceAdapter.adapt(source);
+    this.source = JINJA.parse(JinjaSourceAdapter.adapt(source));
     this.bos = tokenizer.bosToken();
     this.eos = tokenizer.eosToken();
     Map<String, Object> tokens = new HashMap<>();
@@ -90,7 +90,7 @@ final class JinjaChatTemplate implements ChatTemplate {
   /** [start, end) of assistant turn i in the full rendering. */
   private int[] locate(List<Message> messages, int i, String full, int cursor) {
     String before = apply(messages.subList(0, i), true);
-    String through = apply(messages.subList(0, i + 1), false);
+    String through = i + 1 == messages.size() ? full : apply(messages.subList(0, i + 1), false);
     boolean startKnown = full.startsWith(before) && before.length() >= cursor;
     if (startKnown && through.startsWith(before) && full.startsWith(through)) {
       return new int[] {before.length(), trimEnd(full, before.length(), through.length())};

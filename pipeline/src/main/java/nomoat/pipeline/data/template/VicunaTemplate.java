@@ -30,10 +30,10 @@ final class VicunaTemplate implements ChatTemplate {
       if (m.role() == Role.USER) {
         prompt.append("USER: ").append(m.content()).append(' ').append("ASSISTANT:");
       } else {
-        prompt.append(' ');
         out.add(Segment.prompt(prompt.toString()));
         prompt.setLength(0);
-        out.add(Segment.assistant(m.content() + eos, i + d.turnOffset()));
+        // FastChat's generation prompt ends at "ASSISTANT:", so the space before the answer is model output.
+        out.add(Segment.assistant(" " + m.content() + eos, i + d.turnOffset()));
       }
     }
     if (prompt.length() > 0) out.add(Segment.prompt(prompt.toString()));

@@ -41,6 +41,11 @@ class HfJinjaTest {
   }
 
   @Test
+  void generationBlockRendersItsBody() {
+    assertEquals("A:Hi!;", render("{% for m in messages %}{% if m.role == 'assistant' %}A:{% generation %}{{ m.content }}{% endgeneration %};{% endif %}{% endfor %}"));
+  }
+
+  @Test
   void raiseExceptionCarriesItsMessage() {
     HfJinja.TemplateFailure f = assertThrows(HfJinja.TemplateFailure.class, () -> render("{{ raise_exception('Roles must alternate') }}"));
     assertEquals("Roles must alternate", f.getMessage());

@@ -51,6 +51,14 @@ class JinjaChatTemplateTest {
   }
 
   @Test
+  void brokenTemplateIsAConfigErrorAtStart() {
+    var tok = nomoat.pipeline.data.JinjaTokenizers.withTemplate(TestTokenizers.tinyLlama(), "{% for m in messages %}{{ m.content }}");
+    var e = assertThrows(nomoat.pipeline.NomoatException.class, () -> JinjaChatTemplate.of(tok));
+    assertEquals(nomoat.pipeline.NomoatException.ExitCode.CONFIG, e.exitCode());
+    assertTrue(e.getMessage().startsWith("chat_template does not parse"), e.getMessage());
+  }
+
+  @Test
   void mistralHasNoChatTemplate() {
     var e = assertThrows(nomoat.pipeline.NomoatException.class, () -> JinjaChatTemplate.of(TestTokenizers.mistral()));
     assertTrue(e.getMessage().contains("chat_template"));
