@@ -37,12 +37,11 @@ public final class Main implements Runnable {
       ex.printStackTrace(err);
       return ExitCode.FAILURE.code;
     });
-    int code = cli.execute(args);
-    // picocli uses 2 for usage errors already; keep our numbering in one place
-    return code;
+    return cli.execute(args);
   }
 
   private static int exitCode(Throwable t) {
+    if (t instanceof CommandLine.ParameterException) return ExitCode.USAGE.code;
     NomoatException known = find(t);
     return known != null ? known.exitCode().code : ExitCode.FAILURE.code;
   }

@@ -25,7 +25,7 @@ final class PrepareCommand implements Callable<Integer> {
     NomoatConfig config = options.load();
     config.prepare().requireOutputAndTokenizer();
     config.prepare().requireSources();
-    boolean existed = SparkSession.getActiveSession().isDefined();
+    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = Sparks.session(config.spark(), "prepare");
     try {
       PrepareJob.Summary summary = PrepareJob.run(spark, config, force);
