@@ -19,7 +19,9 @@ import nomoat.pipeline.NomoatException;
 /**
  * A jinjava environment that renders HF chat templates as transformers' apply_chat_template does
  * (jinja2 ImmutableSandboxedEnvironment with trim_blocks and lstrip_blocks, plus the globals
- * raise_exception and strftime_now and a Python-style tojson filter). Thread-safe.
+ * raise_exception and strftime_now and a Python-style tojson filter). NOT safe for concurrent first use: jinjava
+ * fails with "Error rendering tag" when several threads render through one instance at once from a cold start
+ * (ConcurrentBuildTest), so callers keep one instance per thread.
  */
 final class HfJinja {
   private final Jinjava jinjava;

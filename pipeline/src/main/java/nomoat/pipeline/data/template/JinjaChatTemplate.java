@@ -21,7 +21,8 @@ import nomoat.pipeline.tokenize.HfTokenizer;
  * after the generation prompt, plus the EOS that closes it, or else to the first EOS after the generation prompt. Whitespace after the end-of-turn marker is prompt.
  */
 final class JinjaChatTemplate implements ChatTemplate {
-  private static final HfJinja JINJA = new HfJinja();
+  // One jinjava per thread: a shared instance breaks under concurrent Spark tasks (see HfJinja).
+  private static final ThreadLocal<HfJinja> JINJA = ThreadLocal.withInitial(HfJinja::new);
 
   private final com.hubspot.jinjava.tree.Node source;
   private final Map<String, Object> specialTokens;
@@ -29,7 +30,7 @@ final class JinjaChatTemplate implements ChatTemplate {
   private final String eos;
 
   private JinjaChatTemplate(String source, HfTokenizer tokenizer) {
-    this.source = JINJA.parse(JinjaSourceAdapter.adapt(source));
+    this.source = JINJA.get().parse(JinjaSourceAdapter.adapt(source));
     this.bos = tokenizer.bosToken();
     this.eos = tokenizer.eosToken();
     Map<String, Object> tokens = new HashMap<>();
@@ -60,7 +61,7 @@ final class JinjaChatTemplate implements ChatTemplate {
     context.put("messages", list);
     context.put("add_generation_prompt", addGenerationPrompt);
     try {
-      return JINJA.render(source, context);
+      return JINJA.get().render(source, context);
     } catch (RuntimeException e) { // raise_exception, or jinjava failing on the template
       throw new RowRejectedException(RejectReason.TEMPLATE_ERROR, "chat_template failed: " + e.getMessage());
     }
