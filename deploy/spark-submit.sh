@@ -14,15 +14,23 @@ while [[ $# -gt 0 && "$1" != "--" ]]; do SUBMIT_ARGS+=("$1"); shift; done
 
 # OpenBLAS kernel for the executors' CPUs (override with OPENBLAS_CORETYPE; ND4J's bundled OpenBLAS misdetects AVX-512).
 CORETYPE="${OPENBLAS_CORETYPE:-SkylakeX}"
-# Ship a local --conf file to the driver and rewrite the argument to its shipped name.
+# In cluster deploy mode the driver runs on the cluster: ship a local --conf file with --files and name it by its
+# shipped (base) name. In client mode the driver runs here and reads the file where it is.
+CLUSTER_MODE=false
+for ((i = 0; i < ${#SUBMIT_ARGS[@]}; i++)); do
+  [[ "${SUBMIT_ARGS[$i]}" == "--deploy-mode" && "${SUBMIT_ARGS[$((i + 1))]:-}" == "cluster" ]] && CLUSTER_MODE=true
+  [[ "${SUBMIT_ARGS[$i]}" == "--deploy-mode=cluster" ]] && CLUSTER_MODE=true
+done
 ARGS=(); FILES=()
 while [[ $# -gt 0 ]]; do
-  if [[ "$1" == "--conf" && -f "${2:-}" ]]; then FILES+=("$2"); ARGS+=("--conf" "$(basename "$2")"); shift 2
+  if [[ "$1" == "--conf" && -f "${2:-}" ]]; then
+    if $CLUSTER_MODE; then FILES+=("$2"); ARGS+=("--conf" "$(basename "$2")"); else ARGS+=("--conf" "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); fi
+    shift 2
   else ARGS+=("$1"); shift; fi
 done
 OPENS="--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED"
 FILES_ARG=(); [[ ${#FILES[@]} -gt 0 ]] && FILES_ARG=(--files "$(IFS=,; echo "${FILES[*]}")")
-exec "${SPARK_HOME:?set SPARK_HOME to the cluster's Spark}/bin/spark-submit" \
+exec "${SPARK_HOME:?set SPARK_HOME to the Spark installation of the cluster}/bin/spark-submit" \
   --class nomoat.jobs.Main \
   --conf "spark.executorEnv.OPENBLAS_CORETYPE=$CORETYPE" \
   --conf "spark.yarn.appMasterEnv.OPENBLAS_CORETYPE=$CORETYPE" \

@@ -1,5 +1,6 @@
 package nomoat.jobs;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,26 +17,32 @@ import nomoat.pipeline.data.BuildResult;
 import nomoat.pipeline.data.ExampleBuilder;
 import nomoat.pipeline.data.ExampleSettings;
 import nomoat.pipeline.data.Rejection;
+import nomoat.pipeline.data.SourceRow;
 import nomoat.pipeline.data.TokenizedExample;
 import nomoat.pipeline.io.CommittedOutput;
+import nomoat.pipeline.io.Storage;
+import nomoat.pipeline.prepare.ContentKey;
 import nomoat.pipeline.prepare.ExampleKeys;
+import nomoat.pipeline.prepare.RecordIds;
 import nomoat.pipeline.prepare.ShardPlan;
+import nomoat.pipeline.prepare.ShardTask;
 import nomoat.pipeline.prepare.SourceWeighting;
 import nomoat.pipeline.prepare.SplitRule;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.RejectedWriter;
-import nomoat.pipeline.prepare.ShardTask;
 import nomoat.pipeline.source.InputFile;
 import nomoat.pipeline.source.InputFiles;
-import nomoat.pipeline.source.InputSplit;
-import nomoat.pipeline.source.InputSplits;
 import nomoat.pipeline.source.ReadResult;
+import nomoat.pipeline.source.ReadResults;
 import nomoat.pipeline.source.SourceFormat;
 import nomoat.pipeline.source.SourceReader;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.HashPartitioner;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -49,9 +56,10 @@ import scala.Tuple2;
 
 /**
  * The prepare stage: instruction datasets on any Hadoop FS → tokenized, masked Parquet shards.
- * Read + template + tokenize (one pass, cached) → quarantine rejects → weight/limit/dedup → split → shuffle into
- * shards (optionally packed) → manifest → commit. All row logic lives in the pipeline module; this class only wires
- * it into Spark.
+ * Read + template + tokenize (one pass, cached) → quarantine rejects → dedup → limit → weight → split → shuffle into
+ * shards (optionally packed) → manifest → commit. Row logic lives in the pipeline module; this class wires it into
+ * Spark. Task outputs go to per-attempt paths and the driver moves the winners into place, so speculative or zombie
+ * task attempts cannot corrupt a shard.
  */
 public final class PrepareJob {
   private static final Logger LOG = LoggerFactory.getLogger(PrepareJob.class);
@@ -69,6 +77,10 @@ public final class PrepareJob {
     }
   }
 
+  /** One input file of one source, and the path its example ids are relative to. */
+  record ReadTask(int source, String sourceName, String format, String uri, long length, String relativePath)
+      implements java.io.Serializable {}
+
   public static Summary run(SparkSession spark, NomoatConfig config, boolean force) {
     long t0 = System.nanoTime();
     PrepareSettings p = config.prepare();
@@ -77,106 +89,157 @@ public final class PrepareJob {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = jsc.hadoopConfiguration();
 
-    // Fail before any Spark job: committed output, tokenizer, inputs.
+    // Fail before any Spark job: committed output, tokenizer and templates, inputs.
     CommittedOutput out = CommittedOutput.begin(hadoop, p.output(), force);
     TokenizerFiles tok = TokenizerFiles.read(hadoop, p.tokenizer());
     HfTokenizer driverTokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
-    if (p.template().equals("tokenizer") && driverTokenizer.chatTemplate() == null) {
-      throw NomoatException.config("prepare.template = tokenizer, but " + p.tokenizer() + " has no chat_template in tokenizer_config.json");
+    List<ExampleSettings> settings = new ArrayList<>();
+    for (SourceSettings s : p.sources()) {
+      ExampleSettings es = exampleSettings(p, s);
+      new ExampleBuilder(es, driverTokenizer); // validates template against tokenizer (chat_template, control tokens)
+      settings.add(es);
     }
     List<ReadTask> tasks = planReads(hadoop, p);
-    LOG.info("prepare: {} sources, {} read tasks, output {}", p.sources().size(), tasks.size(), p.output());
-
-    Broadcast<TokenizerFiles> tokB = jsc.broadcast(tok);
-    Broadcast<SerializableConfiguration> confB = jsc.broadcast(new SerializableConfiguration(hadoop));
-    List<ExampleSettings> settings = new ArrayList<>();
-    for (SourceSettings s : p.sources()) settings.add(exampleSettings(p, s));
-
-    // 1. read, template, tokenize: one pass over the input, kept for the later steps
-    jsc.setJobDescription("prepare 1/4: read, template and tokenize " + tasks.size() + " input splits");
-    JavaRDD<Outcome> outcomes = jsc.parallelize(tasks, Math.max(1, tasks.size()))
-        .mapPartitions(it -> buildAll(it, settings, tokB.value(), confB.value().value()))
-        .persist(StorageLevel.MEMORY_AND_DISK_SER());
-    DatasetStats readStats = outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge);
-    long rowsRead = readStats.rowsRead();
-    long rejected = readStats.rejected();
-
-    // 2. quarantine
-    jsc.setJobDescription("prepare 2/4: write rejected rows");
     String staging = out.stagingDir();
-    if (rejected > 0) {
-      int parts = (int) Math.min(tasks.size(), Math.max(1, rejected / 50_000 + 1));
-      outcomes.filter(Outcome::rejected).map(Outcome::rejection).coalesce(parts)
-          .foreachPartition(it -> writeRejected(it, staging, confB.value().value()));
+    LOG.info("prepare: {} sources, {} input files, output {}", p.sources().size(), tasks.size(), p.output());
+    boolean keepStaging = false;
+    try {
+      Broadcast<TokenizerFiles> tokB = jsc.broadcast(tok);
+      Broadcast<SerializableConfiguration> confB = jsc.broadcast(new SerializableConfiguration(hadoop));
+
+      // 1. read, template, tokenize: one pass over the input, kept for the later steps
+      jsc.setJobDescription("prepare 1/4: read, template and tokenize " + tasks.size() + " input files");
+      int parallelism = p.parallelism() > 0 ? p.parallelism() : jsc.defaultParallelism();
+      JavaRDD<ReadTask> taskRdd = jsc.parallelize(tasks, Math.max(1, tasks.size()));
+      JavaRDD<Outcome> outcomes;
+      if (tasks.size() >= parallelism) {
+        outcomes = taskRdd.mapPartitions(it -> build(read(it, confB.value().value()), settings, tokB.value()));
+      } else {
+        // fewer files than cores: read each file in one task, spread the rows for the expensive templating
+        outcomes = taskRdd.mapPartitions(it -> read(it, confB.value().value()))
+            .repartition(parallelism)
+            .mapPartitions(it -> build(it, settings, tokB.value()));
+      }
+      outcomes = outcomes.persist(StorageLevel.MEMORY_AND_DISK_SER());
+      DatasetStats readStats = outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge);
+      long rowsRead = readStats.rowsRead();
+      long rejected = readStats.rejected();
+
+      // 2. quarantine
+      if (rejected > 0) {
+        jsc.setJobDescription("prepare 2/4: write " + rejected + " rejected rows");
+        int parts = (int) Math.min(Math.max(1, tasks.size()), rejected / 50_000 + 1);
+        List<String> written = outcomes.filter(Outcome::rejected).map(Outcome::rejection).coalesce(parts)
+            .mapPartitionsWithIndex((index, it) -> writeRejected(it, index, staging, confB.value().value()), false)
+            .collect();
+        publish(hadoop, staging, written);
+      }
+      if (rowsRead > 0 && rejected > p.maxRejectFraction() * rowsRead) {
+        keepStaging = true;
+        throw NomoatException.inputData(String.format("%,d of %,d rows rejected (%.1f%%), more than prepare.max-reject-fraction = %s; "
+            + "nothing was committed; the rejected rows and their reasons are in %s/rejected/ (by reason: %s)",
+            rejected, rowsRead, 100.0 * rejected / rowsRead, p.maxRejectFraction(), staging, readStats.rejectedByReason()));
+      }
+
+      // 3. dedup, then limits on the distinct examples, then weights (copies are made last, so dedup keeps them)
+      jsc.setJobDescription("prepare 3/4: deduplicate, sample and weight examples");
+      JavaRDD<TokenizedExample> examples = outcomes.filter(o -> !o.rejected()).map(Outcome::example);
+      long duplicates = 0;
+      if (p.dedup()) {
+        long before = examples.count();
+        examples = examples.mapToPair(e -> new Tuple2<>(new ContentKey(e.inputIds(), e.labels()), e))
+            .reduceByKey((a, b) -> a.exampleId().compareTo(b.exampleId()) <= 0 ? a : b)
+            .values()
+            .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        duplicates = before - examples.count();
+      }
+      examples = weight(limit(examples, p), p);
+      long total = examples.count();
+      if (total == 0) throw NomoatException.inputData("no examples: all " + rowsRead + " input rows were rejected or removed");
+      if (p.validationCount() >= total) {
+        throw NomoatException.inputData("prepare.split.validation-count = " + p.validationCount() + " leaves no training examples ("
+            + total + " examples in all)");
+      }
+
+      // 4. split, shuffle into shards, pack, write
+      SplitRule rule = splitRule(examples, p);
+      JavaRDD<TokenizedExample> validation = examples.filter(e -> rule.isValidation(e.exampleId()));
+      JavaRDD<TokenizedExample> train = examples.filter(e -> !rule.isValidation(e.exampleId()));
+      Map<String, List<Manifest.ShardFile>> shards = new LinkedHashMap<>();
+      DatasetStats stats = readStats;
+      for (String split : List.of(DatasetStats.TRAIN, DatasetStats.VALIDATION)) {
+        int configured = split.equals(DatasetStats.TRAIN) ? p.trainShards() : p.validationShards();
+        List<ShardTask.Written> written = writeSplit(jsc, split.equals(DatasetStats.TRAIN) ? train : validation, split, configured, p,
+            rule, staging, confB);
+        List<Manifest.ShardFile> files = new ArrayList<>();
+        for (ShardTask.Written w : written) {
+          stats = stats.merge(w.stats());
+          if (w.path() == null) continue;
+          String finalPath = finalPath(w.path());
+          files.add(new Manifest.ShardFile(finalPath, w.rows(), w.tokens(), w.trainedTokens()));
+        }
+        publish(hadoop, staging, written.stream().map(ShardTask.Written::path).filter(x -> x != null).toList());
+        Storage.fileSystem(hadoop, new Path(staging)).mkdirs(new Path(staging + "/data/" + split));
+        shards.put(split, files);
+      }
+      if (stats.rowsBySplit().getOrDefault(DatasetStats.TRAIN, 0L) == 0) {
+        throw NomoatException.inputData("the split left no training examples; lower prepare.split.validation-fraction");
+      }
+      outcomes.unpersist(false);
+      for (long i = 0; i < duplicates; i++) stats.recordDuplicateRemoved();
+
+      Manifest.Split split = new Manifest.Split(p.splitSeed(), p.validationCount() >= 0 ? null : p.validationFraction(),
+          p.validationCount() >= 0 ? p.validationCount() : null);
+      new Manifest(Manifest.SCHEMA_VERSION, Main.version(), Instant.now(), new Manifest.Tokenizer(tok.fileName(), driverTokenizer.sha256()),
+          p.template(), p.packing() ? p.seqLen() : p.maxLength(), p.packing(), split, shards, stats, config.effective("prepare"))
+          .write(hadoop, staging + "/" + Manifest.FILE_NAME);
+      out.commit();
+
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      Summary summary = new Summary(rowsRead, stats.examples(), rejected, stats.rowsBySplit().getOrDefault(DatasetStats.TRAIN, 0L),
+          stats.rowsBySplit().getOrDefault(DatasetStats.VALIDATION, 0L), stats.tokens(), stats.trainedTokens(), seconds, out.outputUri());
+      LOG.info(summary.toString());
+      return summary;
+    } catch (IOException e) {
+      out.abort();
+      throw NomoatException.io("prepare could not write " + staging + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      if (!keepStaging) out.abort();
+      throw e;
     }
-    if (rowsRead > 0 && rejected > p.maxRejectFraction() * rowsRead) {
-      throw NomoatException.inputData(String.format("%,d of %,d rows rejected (%.1f%%), more than prepare.max-reject-fraction = %s; "
-          + "nothing was committed; the rejected rows and their reasons are in %s/rejected/ (by reason: %s)",
-          rejected, rowsRead, 100.0 * rejected / rowsRead, p.maxRejectFraction(), staging, readStats.rejectedByReason()));
-    }
-
-    // 3. weights, limits, dedup
-    jsc.setJobDescription("prepare 3/4: weight, limit and deduplicate examples");
-    JavaRDD<TokenizedExample> examples = outcomes.filter(o -> !o.rejected()).map(Outcome::example);
-    examples = weightAndLimit(examples, p);
-    long duplicates = 0;
-    if (p.dedup()) {
-      JavaRDD<TokenizedExample> before = examples.persist(StorageLevel.MEMORY_AND_DISK_SER());
-      long n = before.count();
-      examples = before.mapToPair(e -> new Tuple2<>(ExampleKeys.content(e.inputIds(), e.labels()), e))
-          .reduceByKey((a, b) -> a.exampleId().compareTo(b.exampleId()) <= 0 ? a : b)
-          .values()
-          .persist(StorageLevel.MEMORY_AND_DISK_SER());
-      duplicates = n - examples.count();
-    }
-
-    // 4. split, shuffle into shards, pack, write
-    SplitRule rule = splitRule(examples, p);
-    JavaRDD<TokenizedExample> all = examples;
-    JavaRDD<TokenizedExample> validation = all.filter(e -> rule.isValidation(e.exampleId()));
-    JavaRDD<TokenizedExample> train = all.filter(e -> !rule.isValidation(e.exampleId()));
-    List<ShardTask.Written> trainShards = writeSplit(jsc, train, DatasetStats.TRAIN, p.trainShards(), p, rule, staging, confB);
-    List<ShardTask.Written> valShards = writeSplit(jsc, validation, DatasetStats.VALIDATION, p.validationShards(), p, rule, staging, confB);
-    outcomes.unpersist(false);
-
-    DatasetStats stats = readStats;
-    for (long i = 0; i < duplicates; i++) stats.recordDuplicateRemoved();
-    Map<String, List<Manifest.ShardFile>> shards = new LinkedHashMap<>();
-    shards.put(DatasetStats.TRAIN, shardFiles(trainShards));
-    shards.put(DatasetStats.VALIDATION, shardFiles(valShards));
-    for (ShardTask.Written w : trainShards) stats = stats.merge(w.stats());
-    for (ShardTask.Written w : valShards) stats = stats.merge(w.stats());
-    Manifest.Split split = new Manifest.Split(p.splitSeed(), p.validationCount() >= 0 ? null : p.validationFraction(),
-        p.validationCount() >= 0 ? p.validationCount() : null);
-    new Manifest(Manifest.SCHEMA_VERSION, Main.version(), Instant.now(), new Manifest.Tokenizer(tok.fileName(), driverTokenizer.sha256()),
-        p.template(), p.packing() ? p.seqLen() : p.maxLength(), p.packing(), split, shards, stats, config.effective("prepare"))
-        .write(hadoop, staging + "/" + Manifest.FILE_NAME);
-    out.commit();
-
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    Summary summary = new Summary(rowsRead, stats.examples(), rejected, stats.rowsBySplit().getOrDefault(DatasetStats.TRAIN, 0L),
-        stats.rowsBySplit().getOrDefault(DatasetStats.VALIDATION, 0L), stats.tokens(), stats.trainedTokens(), seconds, out.outputUri());
-    LOG.info(summary.toString());
-    return summary;
   }
-
-  /** One unit of reading: a source index and a whole file or a byte range of it. */
-  record ReadTask(int source, String sourceName, String format, InputSplit split) implements java.io.Serializable {}
 
   static List<ReadTask> planReads(Configuration hadoop, PrepareSettings p) {
     List<ReadTask> tasks = new ArrayList<>();
     for (int i = 0; i < p.sources().size(); i++) {
       SourceSettings s = p.sources().get(i);
-      List<InputFile> files = InputFiles.expand(hadoop, s.paths());
       SourceFormat declared = SourceFormat.parse(s.fileFormat());
-      for (InputFile f : files) {
-        SourceFormat format = declared.resolve(hadoop, f.uri());
-        for (InputSplit split : InputSplits.plan(hadoop, List.of(f), format, p.splitSizeBytes())) {
-          tasks.add(new ReadTask(i, s.name(), format.code(), split));
+      Map<String, ReadTask> byUri = new LinkedHashMap<>();
+      for (String pattern : s.paths()) {
+        Path qualified = qualify(hadoop, pattern);
+        String root = RecordIds.root(qualified.toString(), isDirectory(hadoop, qualified));
+        for (InputFile f : InputFiles.expand(hadoop, List.of(pattern))) {
+          SourceFormat format = declared.resolve(hadoop, f.uri());
+          byUri.putIfAbsent(f.uri(), new ReadTask(i, s.name(), format.code(), f.uri(), f.length(), RecordIds.relative(f.uri(), root)));
         }
       }
+      tasks.addAll(byUri.values());
     }
     return tasks;
+  }
+
+  private static Path qualify(Configuration hadoop, String pattern) {
+    Path path = new Path(pattern);
+    return Storage.fileSystem(hadoop, path).makeQualified(path);
+  }
+
+  private static boolean isDirectory(Configuration hadoop, Path p) {
+    try {
+      FileSystem fs = Storage.fileSystem(hadoop, p);
+      return fs.exists(p) && fs.getFileStatus(p).isDirectory();
+    } catch (IOException | IllegalArgumentException e) {
+      return false; // a glob: not a directory itself
+    }
   }
 
   static ExampleSettings exampleSettings(PrepareSettings p, SourceSettings s) {
@@ -185,26 +248,44 @@ public final class PrepareJob {
         p.trainAllAssistantTurns(), p.maxLength(), p.dropOverLong());
   }
 
-  private static Iterator<Outcome> buildAll(Iterator<ReadTask> tasks, List<ExampleSettings> settings, TokenizerFiles tok,
-                                            Configuration conf) {
-    HfTokenizer tokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
-    Map<Integer, ExampleBuilder> builders = new HashMap<>();
-    List<Iterator<Outcome>> parts = new ArrayList<>();
+  /** A row as read, with the source index and the id it gets (stable across stores and prefixes). */
+  record ReadRow(int source, String exampleId, ReadResult result) implements java.io.Serializable {}
+
+  private static Iterator<ReadRow> read(Iterator<ReadTask> tasks, Configuration conf) {
+    List<Iterator<ReadRow>> parts = new ArrayList<>();
+    List<ReadResults> opened = new ArrayList<>();
+    TaskContext ctx = TaskContext.get();
+    if (ctx != null) ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> opened.forEach(ReadResults::close));
     while (tasks.hasNext()) {
       ReadTask t = tasks.next();
-      ExampleBuilder builder = builders.computeIfAbsent(t.source(), i -> new ExampleBuilder(settings.get(i), tokenizer));
       SourceReader reader = new SourceReader(t.sourceName(), SourceFormat.parse(t.format()));
-      parts.add(new MappingIterator<>(() -> reader.read(conf, t.split().uri(), t.split().start(), t.split().end()),
-          r -> toOutcome(r, builder)));
+      parts.add(new MappingIterator<>(() -> {
+        ReadResults r = reader.read(conf, new InputFile(t.uri(), t.length()));
+        opened.add(r);
+        return r;
+      }, r -> new ReadRow(t.source(), ExampleBuilder.exampleId(t.sourceName(),
+          t.relativePath() + RecordIds.position(location(r), t.uri())), r)));
     }
     return new ConcatIterator<>(parts);
   }
 
-  private static Outcome toOutcome(ReadResult r, ExampleBuilder builder) {
-    if (r instanceof ReadResult.Bad bad) return Outcome.of(bad.rejection());
-    BuildResult built = builder.build(((ReadResult.Row) r).row());
-    if (built instanceof BuildResult.Built b) return Outcome.of(b.example());
-    return Outcome.of(((BuildResult.Rejected) built).rejection());
+  private static String location(ReadResult r) {
+    return r instanceof ReadResult.Row row ? row.row().location() : ((ReadResult.Bad) r).rejection().location();
+  }
+
+  private static Iterator<Outcome> build(Iterator<ReadRow> rows, List<ExampleSettings> settings, TokenizerFiles tok) {
+    HfTokenizer tokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
+    Map<Integer, ExampleBuilder> builders = new HashMap<>();
+    return new MappingIterator<>(() -> rows, r -> {
+      if (r.result() instanceof ReadResult.Bad bad) return Outcome.of(bad.rejection());
+      SourceRow row = ((ReadResult.Row) r.result()).row();
+      BuildResult built = builders.computeIfAbsent(r.source(), i -> new ExampleBuilder(settings.get(i), tokenizer)).build(row);
+      if (built instanceof BuildResult.Built b) {
+        TokenizedExample e = b.example();
+        return Outcome.of(new TokenizedExample(r.exampleId(), e.source(), e.inputIds(), e.labels(), e.truncated()));
+      }
+      return Outcome.of(((BuildResult.Rejected) built).rejection());
+    });
   }
 
   private static Iterator<DatasetStats> countOutcomes(Iterator<Outcome> it) {
@@ -217,46 +298,69 @@ public final class PrepareJob {
     return Collections.singletonList(s).iterator();
   }
 
-  private static void writeRejected(Iterator<Rejection> it, String staging, Configuration conf) {
-    if (!it.hasNext()) return;
-    int partition = org.apache.spark.TaskContext.getPartitionId();
-    try (RejectedWriter w = RejectedWriter.open(conf, staging + "/rejected/" + String.format("part-%05d.jsonl", partition))) {
+  /** Task outputs are written below _attempts/{task attempt}/ and moved into place by the driver. */
+  private static String attemptDir() {
+    TaskContext ctx = TaskContext.get();
+    return "_attempts/" + (ctx == null ? "local" : ctx.stageId() + "-" + ctx.taskAttemptId());
+  }
+
+  private static String finalPath(String attemptPath) {
+    return attemptPath.substring(attemptPath.indexOf('/', "_attempts/".length()) + 1);
+  }
+
+  private static Iterator<String> writeRejected(Iterator<Rejection> it, int index, String staging, Configuration conf) {
+    if (!it.hasNext()) return Collections.emptyIterator();
+    String rel = attemptDir() + "/rejected/" + String.format("part-%05d.jsonl", index);
+    try (RejectedWriter w = RejectedWriter.open(conf, staging + "/" + rel)) {
       while (it.hasNext()) w.write(it.next());
     }
+    return Collections.singletonList(rel).iterator();
   }
 
-  private static List<Manifest.ShardFile> shardFiles(List<ShardTask.Written> written) {
-    List<Manifest.ShardFile> files = new ArrayList<>();
-    for (ShardTask.Written w : written) {
-      if (w.path() != null) files.add(new Manifest.ShardFile(w.path(), w.rows(), w.tokens(), w.trainedTokens()));
+  /** Moves the winning attempts' files to their final names and drops every attempt directory. */
+  private static void publish(Configuration hadoop, String staging, List<String> attemptPaths) throws IOException {
+    FileSystem fs = Storage.fileSystem(hadoop, new Path(staging));
+    for (String rel : attemptPaths) {
+      Path from = new Path(staging + "/" + rel), to = new Path(staging + "/" + finalPath(rel));
+      fs.mkdirs(to.getParent());
+      if (!fs.rename(from, to)) throw new IOException("cannot move " + from + " to " + to);
     }
-    return files;
+    fs.delete(new Path(staging + "/_attempts"), true);
   }
 
-  private static JavaRDD<TokenizedExample> weightAndLimit(JavaRDD<TokenizedExample> examples, PrepareSettings p) {
-    Map<String, Double> weights = new HashMap<>();
-    Map<String, Long> limits = new HashMap<>();
-    for (SourceSettings s : p.sources()) {
-      if (s.weight() != 1.0) weights.put(s.name(), s.weight());
-      if (s.limit() > 0) limits.put(s.name(), s.limit());
-    }
+  private static JavaRDD<TokenizedExample> limit(JavaRDD<TokenizedExample> examples, PrepareSettings p) {
     long seed = p.splitSeed();
-    JavaRDD<TokenizedExample> weighted = weights.isEmpty() ? examples
-        : examples.flatMap(e -> SourceWeighting.apply(e, weights.getOrDefault(e.source(), 1.0), seed).iterator());
-    if (limits.isEmpty()) return weighted;
-    // A limit keeps the examples with the smallest sampling keys: a deterministic uniform sample of the source.
     Map<String, Long> thresholds = new HashMap<>();
-    for (Map.Entry<String, Long> l : limits.entrySet()) {
-      String name = l.getKey();
-      List<Long> smallest = weighted.filter(e -> e.source().equals(name))
-          .map(e -> ExampleKeys.key(seed, "limit", e.exampleId()))
-          .takeOrdered((int) Math.min(Integer.MAX_VALUE, l.getValue()));
-      thresholds.put(name, smallest.size() < l.getValue() ? Long.MAX_VALUE : smallest.get(smallest.size() - 1));
+    for (SourceSettings s : p.sources()) {
+      if (s.limit() <= 0) continue;
+      String name = s.name();
+      // keep the examples with the `limit` smallest sampling keys: a deterministic uniform sample of the source
+      Long t = nthSmallest(examples.filter(e -> e.source().equals(name)).map(e -> ExampleKeys.key(seed, "limit", e.exampleId())), s.limit());
+      if (t != null) thresholds.put(name, t);
     }
-    return weighted.filter(e -> {
+    if (thresholds.isEmpty()) return examples;
+    return examples.filter(e -> {
       Long t = thresholds.get(e.source());
       return t == null || ExampleKeys.key(seed, "limit", e.exampleId()) <= t;
     });
+  }
+
+  private static JavaRDD<TokenizedExample> weight(JavaRDD<TokenizedExample> examples, PrepareSettings p) {
+    Map<String, Double> weights = new HashMap<>();
+    for (SourceSettings s : p.sources()) if (s.weight() != 1.0) weights.put(s.name(), s.weight());
+    if (weights.isEmpty()) return examples;
+    long seed = p.splitSeed();
+    return examples.flatMap(e -> SourceWeighting.apply(e, weights.getOrDefault(e.source(), 1.0), seed).iterator());
+  }
+
+  /** The n-th smallest key (1-based) by a distributed sort, or null when there are at most n keys. */
+  private static Long nthSmallest(JavaRDD<Long> keys, long n) {
+    List<Long> hit = keys.sortBy(k -> k, true, Math.max(1, keys.getNumPartitions()))
+        .zipWithIndex()
+        .filter(t -> t._2() == n - 1)
+        .map(Tuple2::_1)
+        .take(1);
+    return hit.isEmpty() ? null : hit.get(0);
   }
 
   private static SplitRule splitRule(JavaRDD<TokenizedExample> examples, PrepareSettings p) {
@@ -264,13 +368,13 @@ public final class PrepareJob {
     if (p.validationCount() < 0) return SplitRule.byFraction(seed, p.validationFraction());
     if (p.validationCount() == 0) return SplitRule.byCount(seed, Long.MIN_VALUE);
     SplitRule probe = SplitRule.byFraction(seed, 0);
-    List<Long> smallest = examples.map(e -> probe.splitKey(e.exampleId()))
-        .takeOrdered((int) Math.min(Integer.MAX_VALUE, p.validationCount()));
-    return SplitRule.byCount(seed, smallest.isEmpty() ? Long.MIN_VALUE : smallest.get(smallest.size() - 1));
+    // count distinct originals: copies of one example share its split key
+    Long t = nthSmallest(examples.filter(e -> e.exampleId().indexOf('#') < 0).map(e -> probe.splitKey(e.exampleId())), p.validationCount());
+    return SplitRule.byCount(seed, t == null ? Long.MAX_VALUE : t);
   }
 
   private static List<ShardTask.Written> writeSplit(JavaSparkContext jsc, JavaRDD<TokenizedExample> examples, String split, int configuredShards,
-                                         PrepareSettings p, SplitRule rule, String staging, Broadcast<SerializableConfiguration> confB) {
+                                                    PrepareSettings p, SplitRule rule, String staging, Broadcast<SerializableConfiguration> confB) {
     jsc.setJobDescription("prepare 4/4: shuffle and write " + split + " shards");
     JavaPairRDD<Long, TokenizedExample> keyed = examples.mapToPair(e -> new Tuple2<>(rule.orderKey(e.exampleId()), e));
     long rows = configuredShards > 0 ? 0 : keyed.count();
@@ -280,7 +384,7 @@ public final class PrepareJob {
     return keyed.repartitionAndSortWithinPartitions(new HashPartitioner(shards))
         .values()
         .mapPartitionsWithIndex((index, it) -> Collections.singletonList(ShardTask.write(confB.value().value(), staging,
-            "data/" + split + "/" + ShardPlan.fileName(index), split, it, packing, seqLen)).iterator(), false)
+            attemptDir() + "/data/" + split + "/" + ShardPlan.fileName(index), split, it, packing, seqLen)).iterator(), false)
         .collect();
   }
 }

@@ -118,7 +118,7 @@ class PrepareJobTest {
     String a = tmp.resolve("a").toUri().toString(), b = tmp.resolve("b").toUri().toString();
     String sources = "[{name = gsm8k, paths = [\"" + GSM8K + "\"]}]";
     PrepareJob.run(spark, config(a, TINYLLAMA, "alpaca", sources, "prepare.shards.train=2"), false);
-    PrepareJob.run(spark, config(b, TINYLLAMA, "alpaca", sources, "prepare.shards.train=2", "prepare.split-size-mb=1"), false);
+    PrepareJob.run(spark, config(b, TINYLLAMA, "alpaca", sources, "prepare.shards.train=2", "prepare.parallelism=7"), false);
     Manifest ma = Manifest.read(conf, a + "/manifest.json"), mb = Manifest.read(conf, b + "/manifest.json");
     assertEquals(ma.shards(), mb.shards(), "same shard files, rows and token counts");
     for (String split : List.of("train", "validation")) {
@@ -145,27 +145,45 @@ class PrepareJobTest {
   }
 
   @Test
-  void packingWeightsLimitsAndDedup() throws Exception {
+  void dedupRemovesExactDuplicatesAcrossSources() throws Exception {
+    SparkSession spark = LocalSpark.get();
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    String out = tmp.resolve("dedup").toUri().toString();
+    String sources = "[{name = gsm8k, paths = [\"" + GSM8K + "\"]}, {name = again, paths = [\"" + GSM8K + "\"]}]";
+    PrepareJob.Summary s = PrepareJob.run(spark, config(out, TINYLLAMA, "alpaca", sources, "prepare.dedup=true"), false);
+    assertEquals(600, s.rowsRead());
+    assertEquals(300, s.examples());
+    assertEquals(300, Manifest.read(conf, out + "/manifest.json").stats().duplicatesRemoved());
+  }
+
+  @Test
+  void weightsLimitsAndPackingWithoutLeakingCopiesIntoValidation() throws Exception {
     SparkSession spark = LocalSpark.get();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     String out = tmp.resolve("packed").toUri().toString();
-    // gsm8k twice (weight 2) -> 300 extra copies with their own ids; self-instruct limited to 50 examples;
-    // a second source with the same gsm8k rows is an exact duplicate of the first copy and is removed by dedup.
-    String sources = "[{name = gsm8k, paths = [\"" + GSM8K + "\"], weight = 2.0}, {name = si, paths = [\"" + SELF_INSTRUCT
-        + "\"], limit = 50}, {name = again, paths = [\"" + GSM8K + "\"]}]";
+    // gsm8k weighted 2.5 (copies are made after dedup, so dedup keeps them), self-instruct limited to 50 examples
+    String sources = "[{name = gsm8k, paths = [\"" + GSM8K + "\"], weight = 2.5}, {name = si, paths = [\"" + SELF_INSTRUCT
+        + "\"], limit = 50}]";
     PrepareJob.Summary s = PrepareJob.run(spark, config(out, TINYLLAMA, "alpaca", sources, "prepare.dedup=true",
-        "prepare.packing.enabled=true", "prepare.packing.seq-len=2048", "prepare.max-length=2048"), false);
+        "prepare.packing.enabled=true", "prepare.packing.seq-len=2048", "prepare.max-length=2048",
+        "prepare.split.validation-fraction=0.2"), false);
     Manifest m = Manifest.read(conf, out + "/manifest.json");
-    // 600 gsm8k rows (2 copies) + 50 si + 300 again; "again" and the copies are exact duplicates of gsm8k: 300 unique
-    assertEquals(350, s.examples());
-    assertEquals(600, m.stats().duplicatesRemoved());
+    assertEquals(50L, m.stats().examplesBySource().get("si"));
+    long gsm = m.stats().examplesBySource().get("gsm8k");
+    assertTrue(gsm > 700 && gsm < 800, "2.5 x 300 = about 750 copies: " + gsm);
+    assertEquals(0, m.stats().duplicatesRemoved());
     assertTrue(m.packing());
+
+    Map<String, Set<String>> baseIdsBySplit = new HashMap<>();
     long exampleCount = 0;
     for (String split : List.of("train", "validation")) {
       for (ShardRow r : readSplit(conf, out, m, split)) {
         assertTrue(r.packed());
         assertTrue(r.numTokens() <= 2048);
-        exampleCount += r.exampleId().split(",").length;
+        for (String id : r.exampleId().split(",")) {
+          exampleCount++;
+          baseIdsBySplit.computeIfAbsent(split, k -> new HashSet<>()).add(id.replaceAll("#.*", ""));
+        }
         for (int i = 0; i < r.numTokens(); i++) {
           if (i == 0 || r.segmentIds()[i] != r.segmentIds()[i - 1]) {
             assertEquals(0, r.positionIds()[i], "positions restart per segment");
@@ -176,8 +194,25 @@ class PrepareJobTest {
         }
       }
     }
-    assertEquals(350, exampleCount);
-    assertTrue(m.stats().shardRows() < 350, "packing put several examples in a row");
+    assertEquals(s.examples(), exampleCount);
+    assertTrue(m.stats().shardRows() < exampleCount, "packing put several examples in a row");
+    Set<String> leaked = new HashSet<>(baseIdsBySplit.get("validation"));
+    leaked.retainAll(baseIdsBySplit.get("train"));
+    assertEquals(Set.of(), leaked, "no copy of a validation example is in train");
+  }
+
+  @Test
+  void aSplitThatLeavesNoTrainingDataFailsWithoutCommitting() {
+    String out = tmp.resolve("empty").toUri().toString();
+    String sources = "[{name = gsm8k, paths = [\"" + GSM8K + "\"], limit = 10}]";
+    NomoatException e = assertThrows(NomoatException.class, () -> PrepareJob.run(LocalSpark.get(),
+        config(out, TINYLLAMA, "alpaca", sources, "prepare.split.validation-count=10"), false));
+    assertEquals(NomoatException.ExitCode.INPUT_DATA, e.exitCode());
+    assertTrue(e.getMessage().contains("validation-count"), e.getMessage());
+    assertFalse(Files.exists(tmp.resolve("empty")));
+    try (var siblings = Files.list(tmp)) {
+      assertTrue(siblings.noneMatch(f -> f.getFileName().toString().startsWith(".empty.tmp")), "staging is cleaned up");
+    }
   }
 
   static Map<Path, byte[]> snapshot(Path dir) throws Exception {

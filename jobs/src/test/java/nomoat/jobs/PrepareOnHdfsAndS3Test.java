@@ -30,13 +30,13 @@ class PrepareOnHdfsAndS3Test {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     S3.configure(conf);
     String base = scheme.equals("hdfs") ? Hdfs.uri() + "/nomoat-test" : S3.uri("nomoat-test");
-    copy(conf, Fixtures.dataset("self_instruct_seed_tasks_alpaca.json"), base + "/datasets/si.json");
-    copy(conf, Fixtures.dataset("oasst_en100_best_path_sharegpt.json"), base + "/datasets/oasst.json");
+    copy(conf, Fixtures.dataset("self_instruct_seed_tasks_alpaca.json"), base + "/datasets/self_instruct_seed_tasks_alpaca.json");
+    copy(conf, Fixtures.dataset("oasst_en100_best_path_sharegpt.json"), base + "/datasets/oasst_en100_best_path_sharegpt.json");
     copy(conf, Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").resolve("tokenizer.json"), base + "/tok/tokenizer.json");
     copy(conf, Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").resolve("tokenizer_config.json"), base + "/tok/tokenizer_config.json");
 
-    String sources = "[{name = si, paths = [\"" + base + "/datasets/si*.json\"]}, {name = oasst, paths = [\"" + base
-        + "/datasets/oasst.json\"], record-format = sharegpt}]";
+    String sources = "[{name = si, paths = [\"" + base + "/datasets/self*.json\"]}, {name = oasst, paths = [\"" + base
+        + "/datasets/oasst*.json\"], record-format = sharegpt}]";
     String out = base + "/prepared";
     PrepareJob.Summary s = PrepareJob.run(spark, PrepareJobTest.config(out, base + "/tok", "tokenizer", sources,
         "prepare.max-length=4096", "prepare.shards.train=2"), false);
@@ -57,6 +57,12 @@ class PrepareOnHdfsAndS3Test {
         "tokenizer", localSources, "prepare.max-length=4096", "prepare.shards.train=2"), false);
     assertEquals(l.tokens(), s.tokens());
     assertEquals(l.trainedTokens(), s.trainedTokens());
+    // ids are relative to the dataset's root, so the split and the shuffle do not depend on the store either
+    Manifest lm = Manifest.read(conf, local.resolve("out").toUri() + "/manifest.json");
+    assertEquals(lm.shards(), m.shards());
+    for (Manifest.ShardFile f : m.shards().get("train")) {
+      assertEquals(ShardReader.readAll(conf, local.resolve("out").toUri() + "/" + f.path()), ShardReader.readAll(conf, out + "/" + f.path()));
+    }
 
     // A committed remote output refuses a rerun without --force.
     NomoatException e = assertThrows(NomoatException.class, () -> PrepareJob.run(spark,

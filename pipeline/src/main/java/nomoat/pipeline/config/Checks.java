@@ -27,6 +27,13 @@ final class Checks {
     return c.getString(path);
   }
 
+  /** A whole number: typesafe's getLong silently truncates 1.7 to 1. */
+  static long integral(Config c, String path) {
+    double d = c.getDouble(path);
+    require(d == Math.rint(d) && Math.abs(d) < 9.0e15, c, path, "must be a whole number");
+    return (long) d;
+  }
+
   static String nullableString(Config c, String path) {
     return c.getIsNull(path) ? null : c.getString(path);
   }

@@ -32,7 +32,7 @@ public record PrepareSettings(
     int validationShards,
     long targetRowsPerShard,
     double maxRejectFraction,
-    long splitSizeBytes) {
+    int parallelism) {
 
   public static final List<String> TEMPLATES = List.of("alpaca", "vicuna_v1.1", "llama2", "llama3", "chatml", "tokenizer", "raw");
   public static final List<String> FILE_FORMATS = List.of("auto", "json", "jsonl", "csv", "parquet");
@@ -42,29 +42,34 @@ public record PrepareSettings(
   private static final Set<String> SOURCE_KEYS = Set.of("name", "paths", "file-format", "record-format", "columns", "weight", "limit");
 
   static PrepareSettings from(Config root) {
-    Config c = root.getConfig("prepare");
-    String template = Checks.oneOf(c, "template", TEMPLATES);
-    int maxLength = c.getInt("max-length");
-    Checks.require(maxLength >= 8, c, "max-length", "must be at least 8");
-    String policy = Checks.oneOf(c, "length-policy", List.of("truncate", "drop"));
-    String turns = Checks.oneOf(c, "train-turns", List.of("all", "last"));
-    int seqLen = c.getInt("packing.seq-len");
-    boolean packing = c.getBoolean("packing.enabled");
-    Checks.require(!packing || seqLen >= maxLength, c, "packing.seq-len",
+    Config c = root;
+    String template = Checks.oneOf(c, "prepare.template", TEMPLATES);
+    int maxLength = c.getInt("prepare.max-length");
+    Checks.require(maxLength >= 8, c, "prepare.max-length", "must be at least 8");
+    String policy = Checks.oneOf(c, "prepare.length-policy", List.of("truncate", "drop"));
+    String turns = Checks.oneOf(c, "prepare.train-turns", List.of("all", "last"));
+    int seqLen = c.getInt("prepare.packing.seq-len");
+    boolean packing = c.getBoolean("prepare.packing.enabled");
+    Checks.require(!packing || seqLen >= maxLength, c, "prepare.packing.seq-len",
         "must be >= prepare.max-length (" + maxLength + ") so every example fits in a packed row");
-    double valFraction = c.getDouble("split.validation-fraction");
-    Checks.require(valFraction >= 0 && valFraction < 1, c, "split.validation-fraction", "must be in [0, 1)");
-    double maxReject = c.getDouble("max-reject-fraction");
-    Checks.require(maxReject >= 0 && maxReject <= 1, c, "max-reject-fraction", "must be in [0, 1]");
-    int trainShards = c.getInt("shards.train");
-    Checks.require(trainShards >= 0, c, "shards.train", "must be >= 0 (0 = automatic)");
-    int valShards = c.getInt("shards.validation");
-    Checks.require(valShards >= 0, c, "shards.validation", "must be >= 0 (0 = automatic)");
-    long targetRows = c.getLong("shards.target-rows");
-    Checks.require(targetRows > 0, c, "shards.target-rows", "must be positive");
-    long splitMb = c.getLong("split-size-mb");
-    Checks.require(splitMb > 0, c, "split-size-mb", "must be positive");
-    List<SourceSettings> sources = sources(c);
+    double valFraction = c.getDouble("prepare.split.validation-fraction");
+    Checks.require(valFraction >= 0 && valFraction < 1, c, "prepare.split.validation-fraction", "must be in [0, 1)");
+    double maxReject = c.getDouble("prepare.max-reject-fraction");
+    Checks.require(maxReject >= 0 && maxReject <= 1, c, "prepare.max-reject-fraction", "must be in [0, 1]");
+    int trainShards = c.getInt("prepare.shards.train");
+    Checks.require(trainShards >= 0, c, "prepare.shards.train", "must be >= 0 (0 = automatic)");
+    int valShards = c.getInt("prepare.shards.validation");
+    Checks.require(valShards >= 0, c, "prepare.shards.validation", "must be >= 0 (0 = automatic)");
+    long targetRows = c.getLong("prepare.shards.target-rows");
+    Checks.require(targetRows > 0, c, "prepare.shards.target-rows", "must be positive");
+    int parallelism = c.getInt("prepare.parallelism");
+    Checks.require(parallelism >= 0 && parallelism <= 100_000, c, "prepare.parallelism", "must be in [0, 100000] (0 = Spark's default parallelism)");
+    Checks.require(trainShards <= 100_000, c, "prepare.shards.train", "must be at most 100000");
+    Checks.require(valShards <= 100_000, c, "prepare.shards.validation", "must be at most 100000");
+    long valCount = Checks.integral(c, "prepare.split.validation-count");
+    Checks.require(valCount >= -1, c, "prepare.split.validation-count", "must be -1 (use the fraction) or >= 0");
+    long seed = Checks.integral(c, "prepare.split.seed");
+    List<SourceSettings> sources = sources(c.getConfig("prepare"));
     for (SourceSettings s : sources) {
       if (template.equals("raw") && !s.recordFormat().equals("text")) {
         throw NomoatException.config("prepare.template = raw only applies to record-format = text, but source '" + s.name()
@@ -72,10 +77,10 @@ public record PrepareSettings(
       }
     }
     return new PrepareSettings(
-        Checks.nullableString(c, "output"), Checks.nullableString(c, "tokenizer"), sources, template,
-        Checks.nullableString(c, "system-prompt"), c.getBoolean("train-on-prompt"), turns.equals("all"), maxLength,
-        policy.equals("drop"), packing, seqLen, c.getBoolean("dedup"), c.getLong("split.seed"), valFraction,
-        c.getLong("split.validation-count"), trainShards, valShards, targetRows, maxReject, splitMb * 1024 * 1024);
+        Checks.nullableString(c, "prepare.output"), Checks.nullableString(c, "prepare.tokenizer"), sources, template,
+        Checks.nullableString(c, "prepare.system-prompt"), c.getBoolean("prepare.train-on-prompt"), turns.equals("all"), maxLength,
+        policy.equals("drop"), packing, seqLen, c.getBoolean("prepare.dedup"), seed, valFraction,
+        valCount, trainShards, valShards, targetRows, maxReject, parallelism);
   }
 
   /** Output and tokenizer are required by prepare; inspect needs only the tokenizer. */
@@ -106,6 +111,9 @@ public record PrepareSettings(
       String what = "prepare.sources[" + i + "]";
       Checks.onlyKeys(s, what, SOURCE_KEYS);
       String name = s.hasPath("name") ? s.getString("name") : "source" + i;
+      if (name.isBlank() || name.contains(",") || name.contains("#")) {
+        throw NomoatException.config(what + ".name '" + name + "' must be non-empty without ',' or '#' (packed rows join names with ',')");
+      }
       if (!names.add(name)) throw NomoatException.config(what + ".name '" + name + "' is used by two sources");
       if (!s.hasPath("paths")) throw NomoatException.config(what + " (" + ConfigLoader.where(s.origin()) + ") has no 'paths'");
       List<String> paths = s.getValue("paths").valueType() == ConfigValueType.STRING ? List.of(s.getString("paths")) : s.getStringList("paths");
@@ -116,14 +124,15 @@ public record PrepareSettings(
       if (!RECORD_FORMATS.contains(recordFormat)) throw NomoatException.config(what + ".record-format = " + recordFormat + ": must be one of " + RECORD_FORMATS);
       Map<String, String> columns = new LinkedHashMap<>();
       if (s.hasPath("columns")) {
-        s.getConfig("columns").root().unwrapped().forEach((k, v) -> {
+        s.getConfig("columns").root().forEach((k, v) -> {
           if (!COLUMN_NAMES.contains(k)) throw NomoatException.config(what + ".columns has unknown field '" + k + "'; known: " + new java.util.TreeSet<>(COLUMN_NAMES));
-          columns.put(k, String.valueOf(v));
+          if (v.valueType() != ConfigValueType.STRING) throw NomoatException.config(what + ".columns." + k + " must be a column name (a string), got " + v.render());
+          columns.put(k, (String) v.unwrapped());
         });
       }
       double weight = s.hasPath("weight") ? s.getDouble("weight") : 1.0;
-      if (!(weight > 0)) throw NomoatException.config(what + ".weight = " + weight + ": must be positive");
-      long limit = s.hasPath("limit") ? s.getLong("limit") : -1;
+      if (!(weight > 0 && weight <= 1000)) throw NomoatException.config(what + ".weight = " + weight + ": must be in (0, 1000]");
+      long limit = s.hasPath("limit") ? Checks.integral(s, "limit") : -1;
       if (limit == 0 || limit < -1) throw NomoatException.config(what + ".limit = " + limit + ": must be positive or -1 (no limit)");
       out.add(new SourceSettings(name, paths, fileFormat, recordFormat, columns, weight, limit));
     }

@@ -12,6 +12,12 @@ import nomoat.pipeline.data.TokenizedExample;
 public final class SourceWeighting {
   private SourceWeighting() {}
 
+  /** The id of the example a copy was made from ("abc#3" -> "abc"). */
+  public static String baseId(String exampleId) {
+    int hash = exampleId.indexOf('#');
+    return hash < 0 ? exampleId : exampleId.substring(0, hash);
+  }
+
   public static int copies(double weight, long seed, String exampleId) {
     int whole = (int) Math.floor(weight);
     double fraction = weight - whole;

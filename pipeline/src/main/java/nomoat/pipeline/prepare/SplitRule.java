@@ -12,7 +12,8 @@ public record SplitRule(long seed, double fraction, long thresholdKeyInclusive, 
   /** {@code thresholdKeyInclusive}: the largest split key that still goes to validation (Long.MIN_VALUE-1 = none). */
   public static SplitRule byCount(long seed, long thresholdKeyInclusive) { return new SplitRule(seed, 0, thresholdKeyInclusive, true); }
 
-  public long splitKey(String exampleId) { return ExampleKeys.key(seed, "split", exampleId); }
+  /** Weighted copies ("{id}#2") share their original's split: a copy in validation would leak training data. */
+  public long splitKey(String exampleId) { return ExampleKeys.key(seed, "split", SourceWeighting.baseId(exampleId)); }
 
   /** Shuffle order within a split: independent of the split key so validation is not the "low" end of an order. */
   public long orderKey(String exampleId) { return ExampleKeys.key(seed, "order", exampleId); }

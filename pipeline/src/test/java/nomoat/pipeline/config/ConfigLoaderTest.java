@@ -77,9 +77,17 @@ class ConfigLoaderTest {
     assertMessage(List.of("prepare.template=zephyr"), "template", "must be one of");
     assertMessage(List.of("prepare.packing.enabled=true", "prepare.packing.seq-len=100"), "packing.seq-len", "max-length");
     assertMessage(List.of("prepare.sources=[{paths=[x], colour=red}]"), "prepare.sources[0]", "colour");
-    assertMessage(List.of("prepare.sources=[{paths=[x], weight=0}]"), "weight", "positive");
+    assertMessage(List.of("prepare.sources=[{paths=[x], weight=0}]"), "weight", "(0, 1000]");
     assertMessage(List.of("prepare.sources=[{paths=[x], record-format=tsv}]"), "record-format", "alpaca");
     assertMessage(List.of("nonsense"), "nonsense", "key=value");
+    assertMessage(List.of("prepare.sources=[{paths=[x], weight=1e9}]"), "weight", "(0, 1000]");
+    assertMessage(List.of("prepare.sources=[{paths=[x], limit=1.7}]"), "limit", "whole number");
+    assertMessage(List.of("prepare.sources=[{paths=[x], columns={instruction=[a,b]}}]"), "columns.instruction", "string");
+    assertMessage(List.of("prepare.sources=[{name=\"a,b\", paths=[x]}]"), "name", "','");
+    assertMessage(List.of("prepare.split.validation-count=-7"), "prepare.split.validation-count", "-1");
+    assertMessage(List.of("prepare.split.seed=1.5"), "prepare.split.seed", "whole number");
+    assertMessage(List.of("prepare.shards.train=50000000"), "prepare.shards.train", "at most");
+    assertMessage(List.of("prepare.max-length=lots"), "prepare.max-length");
   }
 
   private static void assertMessage(List<String> overrides, String... parts) {

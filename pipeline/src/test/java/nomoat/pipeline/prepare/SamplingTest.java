@@ -44,6 +44,16 @@ class SamplingTest {
   }
 
   @Test
+  void copiesShareTheirOriginalsSplit() {
+    SplitRule rule = SplitRule.byFraction(3, 0.5);
+    for (int i = 0; i < 1000; i++) {
+      assertEquals(rule.isValidation("id" + i), rule.isValidation("id" + i + "#2"));
+      assertEquals(rule.isValidation("id" + i), rule.isValidation("id" + i + "#7"));
+    }
+    assertEquals("abc", SourceWeighting.baseId("abc#3"));
+  }
+
+  @Test
   void contentKeySeesEveryTokenAndLabel() {
     long a = ExampleKeys.content(new int[] {1, 2, 3}, new int[] {-100, 2, 3});
     assertEquals(a, ExampleKeys.content(new int[] {1, 2, 3}, new int[] {-100, 2, 3}));

@@ -18,13 +18,35 @@ public interface ChatTemplate {
       case "alpaca" -> new AlpacaTemplate(tokenizer.eosToken());
       case "vicuna_v1.1" -> new VicunaTemplate(tokenizer.eosToken());
       case "llama2" -> new Llama2Template(tokenizer.bosToken(), tokenizer.eosToken());
-      case "llama3" -> new Llama3Template();
-      case "chatml" -> new ChatMlTemplate();
+      case "llama3" -> {
+        requireControlTokens(name, tokenizer, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>");
+        yield new Llama3Template();
+      }
+      case "chatml" -> {
+        requireControlTokens(name, tokenizer, "<|im_start|>", "<|im_end|>");
+        yield new ChatMlTemplate();
+      }
       case "raw" -> new RawTemplate(tokenizer.eosToken());
       case "tokenizer" -> JinjaChatTemplate.of(tokenizer);
       default -> throw nomoat.pipeline.NomoatException.config("template '" + name + "' is unknown");
     };
   }
+
+  /**
+   * A template's control markers should be single tokens of the tokenizer. Spelled out as text (a base model that
+   * never saw them) they are split into pieces and trained as text: that works, but generation then needs a stop
+   * string and a piece may straddle the end of a turn, so say so once per JVM.
+   */
+  private static void requireControlTokens(String template, HfTokenizer tokenizer, String... tokens) {
+    for (String t : tokens) {
+      if (tokenizer.tokenToId(t) < 0 && WARNED.add(template + "/" + tokenizer.sha256())) {
+        org.slf4j.LoggerFactory.getLogger(ChatTemplate.class).warn("template '{}': {} is not a token of this tokenizer; its markers "
+            + "are trained as plain text (add them as special tokens, or use template = tokenizer)", template, t);
+      }
+    }
+  }
+
+  java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Text rendering of a token that may be absent from the tokenizer (e.g. Qwen3 has no BOS). */
   static String orEmpty(String token) { return token == null ? "" : token; }

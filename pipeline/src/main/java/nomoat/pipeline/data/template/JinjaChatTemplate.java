@@ -96,8 +96,15 @@ final class JinjaChatTemplate implements ChatTemplate {
     if (startKnown && through.startsWith(before) && full.startsWith(through)) {
       return new int[] {before.length(), trimEnd(full, before.length(), through.length())};
     }
+    if (!startKnown) {
+      // The template renders earlier turns differently once later ones exist (e.g. a system prompt moved into the
+      // last user message): where the answer starts cannot be known, and guessing by string search can train the
+      // user's words. Refuse the row instead.
+      throw new RowRejectedException(RejectReason.TEMPLATE_ERROR,
+          "chat_template is not prefix-stable at assistant turn " + i + " (earlier turns render differently); cannot place the loss mask");
+    }
     String content = messages.get(i).content();
-    int from = startKnown ? before.length() : cursor;
+    int from = before.length();
     int at = full.indexOf(content, from);
     if (at < 0 && startKnown && eos != null && !eos.isEmpty()) {
       // The template rewrote the content (Qwen3 drops earlier reasoning): the turn runs to its EOS.
