@@ -24,6 +24,7 @@ import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.prepare.ContentKey;
 import nomoat.pipeline.prepare.ExampleKeys;
 import nomoat.pipeline.prepare.RecordIds;
+import nomoat.pipeline.prepare.ShardKey;
 import nomoat.pipeline.prepare.ShardPlan;
 import nomoat.pipeline.prepare.ShardTask;
 import nomoat.pipeline.prepare.SourceWeighting;
@@ -41,7 +42,6 @@ import nomoat.pipeline.tokenize.HfTokenizer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.HashPartitioner;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -120,7 +120,7 @@ public final class PrepareJob {
             .repartition(parallelism)
             .mapPartitions(it -> build(it, settings, tokB.value()));
       }
-      outcomes = outcomes.persist(StorageLevel.MEMORY_AND_DISK_SER());
+      outcomes = outcomes.persist(StorageLevel.MEMORY_AND_DISK()); // kept as objects: the later steps re-read it
       DatasetStats readStats = outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge);
       long rowsRead = readStats.rowsRead();
       long rejected = readStats.rejected();
@@ -150,7 +150,7 @@ public final class PrepareJob {
         examples = examples.mapToPair(e -> new Tuple2<>(new ContentKey(e.inputIds(), e.labels()), e))
             .reduceByKey((a, b) -> a.exampleId().compareTo(b.exampleId()) <= 0 ? a : b)
             .values()
-            .persist(StorageLevel.MEMORY_AND_DISK_SER());
+            .persist(StorageLevel.MEMORY_AND_DISK());
         duplicates = before - examples.count();
       }
       examples = weight(limit(examples, p), p);
@@ -161,27 +161,25 @@ public final class PrepareJob {
             + total + " examples in all)");
       }
 
-      // 4. split, shuffle into shards, pack, write
+      // 4. split, shuffle into shards (train shards first, then validation), pack, write: one shuffle for both splits
       SplitRule rule = splitRule(examples, p);
-      JavaRDD<TokenizedExample> validation = examples.filter(e -> rule.isValidation(e.exampleId()));
-      JavaRDD<TokenizedExample> train = examples.filter(e -> !rule.isValidation(e.exampleId()));
+      long validationEstimate = p.validationCount() >= 0 ? p.validationCount() : Math.round(total * p.validationFraction());
+      int trainShards = ShardPlan.shards(p.trainShards(), total - validationEstimate, p.targetRowsPerShard());
+      int validationShards = validationEstimate == 0 ? 0 : ShardPlan.shards(p.validationShards(), validationEstimate, p.targetRowsPerShard());
+      List<ShardTask.Written> written = writeShards(jsc, examples, rule, trainShards, validationShards, p, staging, confB);
       Map<String, List<Manifest.ShardFile>> shards = new LinkedHashMap<>();
+      shards.put(DatasetStats.TRAIN, new ArrayList<>());
+      shards.put(DatasetStats.VALIDATION, new ArrayList<>());
       DatasetStats stats = readStats;
-      for (String split : List.of(DatasetStats.TRAIN, DatasetStats.VALIDATION)) {
-        int configured = split.equals(DatasetStats.TRAIN) ? p.trainShards() : p.validationShards();
-        List<ShardTask.Written> written = writeSplit(jsc, split.equals(DatasetStats.TRAIN) ? train : validation, split, configured, p,
-            rule, staging, confB);
-        List<Manifest.ShardFile> files = new ArrayList<>();
-        for (ShardTask.Written w : written) {
-          stats = stats.merge(w.stats());
-          if (w.path() == null) continue;
-          String finalPath = finalPath(w.path());
-          files.add(new Manifest.ShardFile(finalPath, w.rows(), w.tokens(), w.trainedTokens()));
-        }
-        publish(hadoop, staging, written.stream().map(ShardTask.Written::path).filter(x -> x != null).toList());
-        Storage.fileSystem(hadoop, new Path(staging)).mkdirs(new Path(staging + "/data/" + split));
-        shards.put(split, files);
+      for (ShardTask.Written w : written) {
+        stats = stats.merge(w.stats());
+        if (w.path() == null) continue;
+        String finalPath = finalPath(w.path());
+        String split = finalPath.startsWith("data/" + DatasetStats.TRAIN + "/") ? DatasetStats.TRAIN : DatasetStats.VALIDATION;
+        shards.get(split).add(new Manifest.ShardFile(finalPath, w.rows(), w.tokens(), w.trainedTokens()));
       }
+      publish(hadoop, staging, written.stream().map(ShardTask.Written::path).filter(x -> x != null).toList());
+      for (String split : shards.keySet()) Storage.fileSystem(hadoop, new Path(staging)).mkdirs(new Path(staging + "/data/" + split));
       if (stats.rowsBySplit().getOrDefault(DatasetStats.TRAIN, 0L) == 0) {
         throw NomoatException.inputData("the split left no training examples; lower prepare.split.validation-fraction");
       }
@@ -373,18 +371,42 @@ public final class PrepareJob {
     return SplitRule.byCount(seed, t == null ? Long.MAX_VALUE : t);
   }
 
-  private static List<ShardTask.Written> writeSplit(JavaSparkContext jsc, JavaRDD<TokenizedExample> examples, String split, int configuredShards,
-                                                    PrepareSettings p, SplitRule rule, String staging, Broadcast<SerializableConfiguration> confB) {
-    jsc.setJobDescription("prepare 4/4: shuffle and write " + split + " shards");
-    JavaPairRDD<Long, TokenizedExample> keyed = examples.mapToPair(e -> new Tuple2<>(rule.orderKey(e.exampleId()), e));
-    long rows = configuredShards > 0 ? 0 : keyed.count();
-    int shards = configuredShards > 0 ? configuredShards : ShardPlan.shards(0, rows, p.targetRowsPerShard());
+  private static List<ShardTask.Written> writeShards(JavaSparkContext jsc, JavaRDD<TokenizedExample> examples, SplitRule rule,
+                                                     int trainShards, int validationShards, PrepareSettings p, String staging,
+                                                     Broadcast<SerializableConfiguration> confB) {
+    jsc.setJobDescription("prepare 4/4: shuffle and write " + trainShards + " train and " + validationShards + " validation shards");
+    JavaPairRDD<ShardKey, TokenizedExample> keyed = examples.mapToPair(e -> {
+      long order = rule.orderKey(e.exampleId());
+      int shard = rule.isValidation(e.exampleId())
+          ? trainShards + (int) Math.floorMod(order, (long) Math.max(1, validationShards))
+          : (int) Math.floorMod(order, (long) trainShards);
+      return new Tuple2<>(new ShardKey(shard, order), e);
+    });
     boolean packing = p.packing();
     int seqLen = p.seqLen();
-    return keyed.repartitionAndSortWithinPartitions(new HashPartitioner(shards))
+    return keyed.repartitionAndSortWithinPartitions(new ShardPartitioner(trainShards + Math.max(1, validationShards)))
         .values()
-        .mapPartitionsWithIndex((index, it) -> Collections.singletonList(ShardTask.write(confB.value().value(), staging,
-            attemptDir() + "/data/" + split + "/" + ShardPlan.fileName(index), split, it, packing, seqLen)).iterator(), false)
+        .mapPartitionsWithIndex((index, it) -> {
+          String split = index < trainShards ? DatasetStats.TRAIN : DatasetStats.VALIDATION;
+          int part = index < trainShards ? index : index - trainShards;
+          return Collections.singletonList(ShardTask.write(confB.value().value(), staging,
+              attemptDir() + "/data/" + split + "/" + ShardPlan.fileName(part), split, it, packing, seqLen)).iterator();
+        }, false)
         .collect();
+  }
+
+  /** Routes a {@link ShardKey} to its shard's partition. */
+  static final class ShardPartitioner extends org.apache.spark.Partitioner {
+    private final int partitions;
+
+    ShardPartitioner(int partitions) { this.partitions = partitions; }
+
+    @Override public int numPartitions() { return partitions; }
+
+    @Override public int getPartition(Object key) { return ((ShardKey) key).shard(); }
+
+    @Override public boolean equals(Object o) { return o instanceof ShardPartitioner s && s.partitions == partitions; }
+
+    @Override public int hashCode() { return partitions; }
   }
 }

@@ -202,7 +202,7 @@ class PrepareJobTest {
   }
 
   @Test
-  void aSplitThatLeavesNoTrainingDataFailsWithoutCommitting() {
+  void aSplitThatLeavesNoTrainingDataFailsWithoutCommitting() throws Exception {
     String out = tmp.resolve("empty").toUri().toString();
     String sources = "[{name = gsm8k, paths = [\"" + GSM8K + "\"], limit = 10}]";
     NomoatException e = assertThrows(NomoatException.class, () -> PrepareJob.run(LocalSpark.get(),
