@@ -43,6 +43,7 @@ final class BenchCommand implements Runnable {
       out.printf("bench prepare: %,d Alpaca rows, %,d tokens, local[%d], template %s, runs %s s%n", r.rows(), r.tokens(), r.cores(), template, r.runs());
       out.printf("  end-to-end (median)      : %,.0f tokens/s per core (%.1f s)%n", r.endToEndTokensPerSecondPerCore(), r.medianSeconds());
       out.printf("  raw DJL tokenizer, 1 core: %,.0f tokens/s%n", r.rawTokensPerSecond());
+      out.printf("  nomoat builder (template + tokenize + mask), 1 core: %,.0f tokens/s%n", r.builderTokensPerSecond());
       out.printf("  Spark + templating + Parquet overhead over raw tokenization: %.0f%%%n", 100 * r.overhead());
       if (jsonOut != null) new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), r);
       return 0;

@@ -14,6 +14,11 @@ import java.util.List;
 import java.util.Map;
 import nomoat.pipeline.config.ConfigLoader;
 import nomoat.pipeline.config.NomoatConfig;
+import nomoat.pipeline.data.BuildResult;
+import nomoat.pipeline.data.ExampleBuilder;
+import nomoat.pipeline.data.ExampleSettings;
+import nomoat.pipeline.data.SourceRow;
+import nomoat.pipeline.tokenize.HfTokenizer;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -25,7 +30,7 @@ final class PrepareBench {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   record Result(long rows, long tokens, double medianSeconds, int cores, double endToEndTokensPerSecondPerCore,
-                double rawTokensPerSecond, double overhead, List<Double> runs) {}
+                double rawTokensPerSecond, double builderTokensPerSecond, double overhead, List<Double> runs) {}
 
   static Result run(Path fixtures, Path work, int rows, int files, int cores, int runs, String template) throws Exception {
     Path tokDir = fixtures.resolve("tokenizers/tinyllama-1.1b-chat-v1.0");
@@ -36,6 +41,7 @@ final class PrepareBench {
     Path data = work.resolve("input");
     Files.createDirectories(data);
     List<String> texts = new ArrayList<>();
+    List<SourceRow> sample = new ArrayList<>();
     BufferedWriter[] writers = new BufferedWriter[files];
     for (int i = 0; i < files; i++) writers[i] = Files.newBufferedWriter(data.resolve(String.format("part-%03d.jsonl", i)), StandardCharsets.UTF_8);
     for (int i = 0; i < rows; i++) {
@@ -43,7 +49,10 @@ final class PrepareBench {
       row.put("instruction", row.get("instruction").asText() + " (variant " + i + ")");
       writers[i % files].write(JSON.writeValueAsString(row));
       writers[i % files].write('\n');
-      if (i < 20_000) texts.add(row.get("instruction").asText() + "\n" + row.get("input").asText() + "\n" + row.get("output").asText());
+      if (i < 20_000) {
+        texts.add(row.get("instruction").asText() + "\n" + row.get("input").asText() + "\n" + row.get("output").asText());
+        sample.add(new SourceRow("bench", "row " + i, JSON.convertValue(row, Map.class), null));
+      }
     }
     for (BufferedWriter w : writers) w.close();
 
@@ -55,6 +64,18 @@ final class PrepareBench {
       long tokens = 0;
       for (String s : texts) tokens += raw.encode(s).getIds().length;
       rawTps = tokens / ((System.nanoTime() - t) / 1e9);
+    }
+
+    // The builder alone (template + tokenize with offsets + mask), one thread, same rows.
+    double builderTps;
+    {
+      HfTokenizer tok = HfTokenizer.fromDirectory(tokDir);
+      ExampleBuilder builder = new ExampleBuilder(new ExampleSettings("alpaca", Map.of(), template, null, false, true, 2048, false), tok);
+      for (int i = 0; i < 2000; i++) builder.build(sample.get(i));
+      long t = System.nanoTime();
+      long tokens = 0;
+      for (SourceRow r : sample) tokens += ((BuildResult.Built) builder.build(r)).example().numTokens();
+      builderTps = tokens / ((System.nanoTime() - t) / 1e9);
     }
 
     SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("nomoat bench prepare")
@@ -79,7 +100,7 @@ final class PrepareBench {
     }
     double median = median(seconds);
     double e2e = tokens / median / cores;
-    return new Result(rows, tokens, median, cores, e2e, rawTps, rawTps / e2e - 1, seconds);
+    return new Result(rows, tokens, median, cores, e2e, rawTps, builderTps, rawTps / e2e - 1, seconds);
   }
 
   static double median(List<Double> xs) {
