@@ -145,6 +145,28 @@ class PrepareJobTest {
   }
 
   @Test
+  void parquetAndCsvInputsGiveTheSameExamplesAsJson() throws Exception {
+    SparkSession spark = LocalSpark.get();
+    // the GSM8K fixture rewritten by Spark as Parquet (2 files) and as CSV with a header (columns renamed)
+    Dataset<Row> rows = spark.read().option("multiLine", "true").json(GSM8K);
+    String parquet = tmp.resolve("gsm8k-parquet").toUri().toString();
+    String csv = tmp.resolve("gsm8k-csv").toUri().toString();
+    rows.repartition(2).write().parquet(parquet);
+    rows.withColumnRenamed("instruction", "question").withColumnRenamed("output", "answer").coalesce(1)
+        .write().option("header", "true").option("escape", "\"").csv(csv);
+    String sources = "[{name = g, paths = [\"" + parquet + "\"]}, {name = c, paths = [\"" + csv + "/*.csv\"], file-format = csv,"
+        + " columns { instruction = question, output = answer } }]";
+    PrepareJob.Summary s = PrepareJob.run(spark, config(tmp.resolve("pc").toUri().toString(), TINYLLAMA, "alpaca", sources,
+        "prepare.dedup=true"), false);
+    assertEquals(600, s.rowsRead());
+    assertEquals(0, s.rejected());
+    assertEquals(300, s.examples(), "the CSV rows equal the Parquet rows token for token: all 300 are duplicates");
+    PrepareJob.Summary json = PrepareJob.run(spark, config(tmp.resolve("j").toUri().toString(), TINYLLAMA, "alpaca",
+        "[{name = j, paths = [\"" + GSM8K + "\"]}]"), false);
+    assertEquals(json.tokens(), s.tokens());
+  }
+
+  @Test
   void dedupRemovesExactDuplicatesAcrossSources() throws Exception {
     SparkSession spark = LocalSpark.get();
     Configuration conf = spark.sparkContext().hadoopConfiguration();
