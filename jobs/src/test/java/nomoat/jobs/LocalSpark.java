@@ -8,8 +8,14 @@ public final class LocalSpark {
 
   private LocalSpark() {}
 
+  /** Stops the shared session (a test that needs another master); the next get() starts a new one. */
+  public static synchronized void stop() {
+    if (session != null) session.stop();
+    session = null;
+  }
+
   public static synchronized SparkSession get() {
-    if (session == null) {
+    if (session == null || session.sparkContext().isStopped()) {
       session = SparkSession.builder()
           .master("local[2]")
           .appName("nomoat-tests")
@@ -18,7 +24,8 @@ public final class LocalSpark {
           .config("spark.driver.host", "127.0.0.1")
           .config("spark.driver.bindAddress", "127.0.0.1")
           .getOrCreate();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> session.stop()));
+      SparkSession started = session;
+      Runtime.getRuntime().addShutdownHook(new Thread(started::stop));
     }
     return session;
   }
