@@ -91,19 +91,19 @@ public final class PrepareJob {
 
     // Fail before any Spark job: committed output, tokenizer and templates, inputs.
     CommittedOutput out = CommittedOutput.begin(hadoop, p.output(), force);
-    TokenizerFiles tok = TokenizerFiles.read(hadoop, p.tokenizer());
-    HfTokenizer driverTokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
-    List<ExampleSettings> settings = new ArrayList<>();
-    for (SourceSettings s : p.sources()) {
-      ExampleSettings es = exampleSettings(p, s);
-      new ExampleBuilder(es, driverTokenizer); // validates template against tokenizer (chat_template, control tokens)
-      settings.add(es);
-    }
-    List<ReadTask> tasks = planReads(hadoop, p);
     String staging = out.stagingDir();
-    LOG.info("prepare: {} sources, {} input files, output {}", p.sources().size(), tasks.size(), p.output());
     boolean keepStaging = false;
     try {
+      TokenizerFiles tok = TokenizerFiles.read(hadoop, p.tokenizer());
+      HfTokenizer driverTokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
+      List<ExampleSettings> settings = new ArrayList<>();
+      for (SourceSettings s : p.sources()) {
+        ExampleSettings es = exampleSettings(p, s);
+        new ExampleBuilder(es, driverTokenizer); // validates template against tokenizer (chat_template, control tokens)
+        settings.add(es);
+      }
+      List<ReadTask> tasks = planReads(hadoop, p);
+      LOG.info("prepare: {} sources, {} input files, output {}", p.sources().size(), tasks.size(), p.output());
       Broadcast<TokenizerFiles> tokB = jsc.broadcast(tok);
       Broadcast<SerializableConfiguration> confB = jsc.broadcast(new SerializableConfiguration(hadoop));
 

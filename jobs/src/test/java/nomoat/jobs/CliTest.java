@@ -72,6 +72,9 @@ class CliTest {
     Run noInput = run("prepare", "--conf", f.toString(), "prepare.sources=[{paths = [\"" + tmp.resolve("missing-*.jsonl").toUri() + "\"]}]");
     assertEquals(4, noInput.code(), noInput.err());
     assertTrue(noInput.err().contains("missing-*.jsonl"), noInput.err());
+    try (var left = Files.list(tmp)) {
+      assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith(".out.tmp")), "a failed run leaves no staging dir");
+    }
 
     LocalSpark.get(); // prepare joins the test JVM's Spark session instead of starting one
     Run ok = run("prepare", "--conf", f.toString());
