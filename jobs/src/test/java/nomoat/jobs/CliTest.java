@@ -73,7 +73,7 @@ class CliTest {
     assertEquals(4, noInput.code(), noInput.err());
     assertTrue(noInput.err().contains("missing-*.jsonl"), noInput.err());
     try (var left = Files.list(tmp)) {
-      assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith(".out.tmp")), "a failed run leaves no staging dir");
+      assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".out.tmp")), "a failed run leaves no staging dir");
     }
 
     LocalSpark.get(); // prepare joins the test JVM's Spark session instead of starting one
