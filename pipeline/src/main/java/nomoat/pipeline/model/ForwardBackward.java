@@ -80,8 +80,14 @@ public final class ForwardBackward {
         java.util.Arrays.fill(map, rows.length);                                      // -> zero row
         for (int i = 0; i < rows.length; i++) map[rows[i]] = i;
         INDArray dx = Ops.gatherRowsOrZero(dsel, map);                                // [N, H]
-        for (int i = layers.size() - 1; i >= lowest; i--)
-          dx = layers.get(i).backward(dx, caches[i][0], st, i > lowest, grads);
+        for (int i = layers.size() - 1; i >= lowest; i--) {
+          // each layer's backward temporaries live in a scratch workspace reused by the next layer
+          DecoderLayer l = layers.get(i);
+          INDArray dy = dx;
+          DecoderLayer.Cache c = caches[i][0];
+          boolean needDx = i > lowest;
+          dx = Ops.inWorkspace("nomoat-backward", () -> Ops.keep(l.backward(dy, c, st, needDx, grads)));
+        }
       }
     }
     return lossSum;

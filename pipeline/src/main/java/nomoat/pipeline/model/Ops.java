@@ -24,11 +24,27 @@ final class Ops {
       .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
       .policySpill(SpillPolicy.REALLOCATE).build();
 
+  static final String STEP = "nomoat-step";
+
   static <T> T inStepWorkspace(java.util.function.Supplier<T> work) {
+    return inWorkspace(STEP, work);
+  }
+
+  /**
+   * Runs work in a named workspace nested in the current one; its memory is reused the next time. Results
+   * that must outlive it are copied out with {@link #keep}.
+   */
+  static <T> T inWorkspace(String id, java.util.function.Supplier<T> work) {
     if (Boolean.getBoolean("nomoat.noWorkspace")) return work.get();
-    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "nomoat-step")) {
+    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, id)) {
       return work.get();
     }
+  }
+
+  /** Moves an array made in a nested workspace into the step workspace (no-op without workspaces). */
+  static INDArray keep(INDArray a) {
+    if (a == null || Boolean.getBoolean("nomoat.noWorkspace")) return a;
+    return a.leverageTo(STEP);
   }
 
   /** a @ b with optional transposes (no copies: BLAS transpose flags). */

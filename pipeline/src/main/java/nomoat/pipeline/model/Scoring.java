@@ -25,6 +25,10 @@ public final class Scoring {
    * NaN elsewhere.
    */
   public static double[] tokenLogProbs(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
+    return Ops.inStepWorkspace(() -> logProbsInWorkspace(model, adapters, batch));
+  }
+
+  private static double[] logProbsInWorkspace(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
     INDArray x = hidden(model, adapters, batch);
     int[] rows = batch.lossRows();
     double[] out = new double[batch.numTokens()];
