@@ -20,6 +20,7 @@ public final class ForwardBackward {
    * @param seed      dropout seed: the same (batch, seed) gives the same result
    */
   public static StepResult run(LlamaModel model, List<LoraAdapter> frozen, LoraAdapter trainable, Batch batch, long seed) {
+    model.checkAdapters(frozen, trainable);
     int shards = Math.min(batch.batchSize(), EngineThreads.get());
     int per = (batch.batchSize() + shards - 1) / shards;
     int n = (batch.batchSize() + per - 1) / per;

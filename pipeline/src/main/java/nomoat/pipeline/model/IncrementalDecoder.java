@@ -20,6 +20,7 @@ public final class IncrementalDecoder {
 
   public IncrementalDecoder(LlamaModel model, List<LoraAdapter> adapters, int capacity) {
     this.model = model;
+    model.checkAdapters(adapters, null);
     this.lora = ActiveLora.collect(adapters, null, 0);
     this.capacity = capacity;
     LlamaConfig c = model.config();

@@ -53,6 +53,28 @@ public final class LlamaModel {
 
   public DataType dataType() { return embed.dataType(); }
 
+  /**
+   * Fails with a clear message unless every module of the adapter is a projection of this model and its tensors
+   * fit it: A [r, in], B [out, r], in the model's dtype.
+   */
+  public void checkAdapter(LoraAdapter adapter) {
+    for (String path : adapter.a().keySet()) {
+      if (!weights.has(path + ".weight"))
+        throw new IllegalArgumentException("adapter module '" + path + "' is not a projection of this model (" + config.numLayers() + " layers)");
+      INDArray w = weights.get(path + ".weight"), a = adapter.a().get(path), b = adapter.b().get(path);
+      if (a.rank() != 2 || b.rank() != 2 || a.columns() != w.columns() || b.rows() != w.rows() || a.rows() != b.columns())
+        throw new IllegalArgumentException("adapter module '" + path + "': A " + java.util.Arrays.toString(a.shape()) + " and B "
+            + java.util.Arrays.toString(b.shape()) + " do not fit weight " + java.util.Arrays.toString(w.shape()) + " (need A [r, in], B [out, r])");
+      if (a.dataType() != dataType() || b.dataType() != dataType())
+        throw new IllegalArgumentException("adapter module '" + path + "' is " + a.dataType() + "/" + b.dataType() + " but the model runs in " + dataType());
+    }
+  }
+
+  void checkAdapters(List<LoraAdapter> frozen, LoraAdapter trainable) {
+    if (frozen != null) frozen.forEach(this::checkAdapter);
+    if (trainable != null) checkAdapter(trainable);
+  }
+
   /** Token embeddings [ids.length, H]. */
   INDArray embed(int[] ids) {
     for (int id : ids)
