@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -73,6 +74,11 @@ final class Ops {
     z.subiColumnVector(z.max(true, 1));
     Transforms.exp(z, false);
     return z.diviColumnVector(z.sum(true, 1));
+  }
+
+  /** Row-wise dot products of two [rows, cols] arrays: [rows, 1]. */
+  static INDArray rowDot(INDArray a, INDArray b) {
+    return Nd4j.exec(new Dot(a, b, 1)).reshape(a.rows(), 1);
   }
 
   /** Rows of src picked by idx; an index equal to src.rows() picks a zero row. */
