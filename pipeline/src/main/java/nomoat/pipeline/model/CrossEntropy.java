@@ -1,6 +1,7 @@
 package nomoat.pipeline.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -19,13 +20,15 @@ final class CrossEntropy {
     z.subiColumnVector(z.max(true, 1));
     double[] zt = new double[to - from];
     for (int i = 0; i < zt.length; i++) zt[i] = z.getDouble(i, targets[from + i]);
-    Transforms.exp(z, false);
-    INDArray sum = z.sum(true, 1);                                           // [c, 1]
+    INDArray e = Transforms.exp(z, false);                                  // e = exp(z - max)
+    INDArray sum = e.sum(true, 1);                                           // [c, 1]
     for (int i = 0; i < zt.length; i++) nll[from + i] = Math.log(sum.getDouble(i, 0)) - zt[i];
     if (dh != null) {
-      z.diviColumnVector(sum);
-      for (int i = 0; i < zt.length; i++) z.putScalar(i, targets[from + i], z.getDouble(i, targets[from + i]) - 1.0);
-      Ops.mmInto(z, head, Attention.rows(dh, from, to), false, false, 1.0, 0.0);
+      // dh = (e / sum - onehot) @ head = (e @ head) / sum - head[target]: the row scaling and the one-hot
+      // are applied on [c, H] instead of [c, V]
+      INDArray d = Attention.rows(dh, from, to);
+      Ops.mmInto(e, head, d, false, false, 1.0, 0.0);
+      d.diviColumnVector(sum).subi(Nd4j.pullRows(head, 1, java.util.Arrays.copyOfRange(targets, from, to)));
     }
   }
 

@@ -21,6 +21,7 @@ public final class LlamaModel {
   final List<DecoderLayer> layers;
   final RmsNorm finalNorm;
   final double[] invFreq;
+  final INDArray rot;              // [d, d] rotate_half as a matrix
 
   public LlamaModel(LlamaWeights weights) {
     this.weights = weights;
@@ -40,6 +41,7 @@ public final class LlamaModel {
     layers = List.copyOf(ls);
     finalNorm = new RmsNorm(weights.get("model.norm.weight"), c.rmsNormEps());
     invFreq = Rope.invFreq(c);
+    rot = Rope.rotateHalfMatrix(c.headDim(), embed.dataType());
   }
 
   private Linear linear(int layer, String module) {
@@ -82,7 +84,7 @@ public final class LlamaModel {
     return Nd4j.pullRows(embed, 1, ids);
   }
 
-  /** Rotary tables {cos, sinSigned} for the given positions and head count. */
+  /** Rotary tables {cos, sin} for the given positions and head count. */
   INDArray[] rope(int[] positions, int heads) {
     return Rope.tables(invFreq, positions, heads, dataType());
   }
@@ -106,6 +108,6 @@ public final class LlamaModel {
     }
     INDArray m = Nd4j.create(mask, new long[] {(long) b * nh * t, t}, 'c');
     if (dataType() != DataType.FLOAT) m = m.castTo(dataType());
-    return new DecoderLayer.Step(new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim()), m, rq[0], rq[1], rk[0], rk[1], lora);
+    return new DecoderLayer.Step(new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim()), m, rq[0], rq[1], rk[0], rk[1], rot, lora);
   }
 }
