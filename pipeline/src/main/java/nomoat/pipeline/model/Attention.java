@@ -29,7 +29,7 @@ final class Attention {
     for (int b = 0; b < s.b; b++)
       for (int j = 0; j < s.nkv; j++)
         Ops.mmInto(qBlock(qh, b, j, s), kvBlock(kh, b, j, s), qBlock(scores, b, j, s), false, true, scale, 1.0);
-    INDArray p = Ops.softmaxRowsInPlace(scores);
+    INDArray p = Ops.softmaxRows(scores, scores);
     INDArray oh = Nd4j.createUninitialized(q.dataType(), (long) s.b * s.nh * s.t, s.d);
     for (int b = 0; b < s.b; b++)
       for (int j = 0; j < s.nkv; j++)
