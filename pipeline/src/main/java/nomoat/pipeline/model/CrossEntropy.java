@@ -12,7 +12,7 @@ final class CrossEntropy {
   private CrossEntropy() {}
 
   /** Upper bound on chunk rows * vocab (elements of one logits chunk). */
-  static final long CHUNK_ELEMENTS = 1L << 22;
+  static final long CHUNK_ELEMENTS = 1L << 24;
 
   private static void chunk(INDArray h, INDArray head, int[] targets, INDArray dh, int from, int to, double[] nll) {
     INDArray z = Ops.mm(Ops.rows(h, from, to), head, false, true);          // [c, V]
