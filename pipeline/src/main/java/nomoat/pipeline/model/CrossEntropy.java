@@ -1,7 +1,6 @@
 package nomoat.pipeline.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * LM head + softmax cross-entropy, fused per chunk of rows so the [rows, vocab] logits never exist whole.
@@ -16,14 +15,19 @@ final class CrossEntropy {
 
   private static void chunk(INDArray h, INDArray head, int[] targets, INDArray dh, int from, int to, double[] nll) {
     INDArray z = Ops.mm(Ops.rows(h, from, to), head, false, true);          // [c, V]
-    INDArray p = Ops.softmaxRows(z, Nd4j.createUninitialized(z.dataType(), z.shape()));
+    INDArray p = Ops.softmaxRows(z, z);                                      // in place: z is gone
     for (int i = 0; i < to - from; i++) {
       double pt = p.getDouble(i, targets[from + i]);
-      // -log p; when p underflows (loss beyond ~87 in FP32) fall back to logsumexp(z) - z[target] on the row
-      nll[from + i] = pt > 1e-30 ? -Math.log(pt) : logSumExp(z.getRow(i).toDoubleVector()) - z.getDouble(i, targets[from + i]);
+      // -log p; when p underflows (loss beyond ~69) use logsumexp(z) - z[target] on that row's recomputed logits
+      nll[from + i] = pt > 1e-30 ? -Math.log(pt) : exactNll(Ops.rows(h, from + i, from + i + 1), head, targets[from + i]);
       if (dh != null) p.putScalar(i, targets[from + i], pt - 1.0);      // dz = softmax(z) - onehot(target)
     }
     if (dh != null) Ops.mmInto(p, head, Ops.rows(dh, from, to), false, false, 1.0, 0.0);
+  }
+
+  static double exactNll(INDArray hRow, INDArray head, int target) {
+    double[] z = Ops.mm(hRow, head, false, true).toDoubleVector();
+    return logSumExp(z) - z[target];
   }
 
   static double logSumExp(double[] z) {

@@ -133,5 +133,18 @@ class LayerGradientTest {
       return t;
     };
     assertClose("dh", numeric(loss, h, EPS), dh, TOL);
+    // very confident wrong predictions: p(target) underflows and the exact logsumexp path takes over
+    INDArray hot = h.mul(300);
+    double[] big = CrossEntropy.forwardBackward(hot, head, targets, null);
+    INDArray zh = hot.mmul(head.transpose());
+    boolean sawHuge = false;
+    for (int i = 0; i < 7; i++) {
+      double max = zh.getRow(i).maxNumber().doubleValue(), s = 0;
+      for (int j = 0; j < 9; j++) s += Math.exp(zh.getDouble(i, j) - max);
+      double want = Math.log(s) + max - zh.getDouble(i, targets[i]);
+      sawHuge |= want > 80;
+      org.junit.jupiter.api.Assertions.assertEquals(want, big[i], 1e-9 * Math.max(1, want));
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(sawHuge, "the test must reach the underflow path");
   }
 }
