@@ -21,7 +21,7 @@ final class Attention {
   static final double MASKED = -1e9;
 
   /** Query positions per causal tile (package-private so tests can exercise several tiles on short sequences). */
-  static int tileRows = 128;
+  static int tileRows = 256;
 
   record Cache(INDArray q, INDArray k, INDArray v, INDArray[] p) {}
 
