@@ -6,13 +6,13 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Masked scaled-dot-product attention with grouped-query heads, on already-projected, already-rotated q, k, v.
- * q, k, v stay in token layout [B*T, heads*d]; a head is read as a strided [T, d] view (BLAS takes the row
- * stride), and outputs are written in head layout [B*heads*T, d] then permuted back once. Query head h reads
- * kv head h / (nh/nkv).
- * Causal tiling: query rows are cut into tiles of {@code tile} positions and tile r only meets keys
- * [0, end of tile r), so the scores never hold the upper-right blocks that the causal mask would zero anyway.
- * Tile r's scores are one array [B*nh*rows_r, keys_r] so softmax and its backward run once per tile.
- * Its additive mask (same shape) holds 0 (attend) or a large negative number (causal, padding, other segment).
+ * Heads layout: qh [B*nh*T, d] viewed as [B*nkv, g*T, d] (the g = nh/nkv query heads that share kv head j are
+ * adjacent), kh/vh [B*nkv, T, d]; so every product is ONE batched matmul over the B*nkv kv heads (no repeat of
+ * k/v, no per-head call overhead).
+ * Causal tiling: query positions are cut into tiles of {@code tileRows}; tile r only meets keys [0, end of tile r),
+ * so for long sequences the scores never hold the blocks the causal mask would zero anyway. Tile r's scores are
+ * [B*nh*rows_r, keys_r]; its additive mask (same shape) holds 0 (attend) or a large negative number (causal,
+ * padding, other segment).
  */
 final class Attention {
   private Attention() {}
@@ -23,7 +23,8 @@ final class Attention {
   /** Query positions per causal tile (package-private so tests can exercise several tiles on short sequences). */
   static int tileRows = 256;
 
-  record Cache(INDArray q, INDArray k, INDArray v, INDArray[] p) {}
+  /** qs = q heads pre-multiplied by 1/sqrt(d) [B*nh*T, d]; kh, vh [B*nkv*T, d]; p[r] = tile r's probabilities. */
+  record Cache(INDArray qs, INDArray kh, INDArray vh, INDArray[] p) {}
 
   record Shape(int b, int t, int nh, int nkv, int d, int tile) {
     int g() { return nh / nkv; }
@@ -38,19 +39,20 @@ final class Attention {
 
   /** q [N, nh*d], k/v [N, nkv*d] -> out [N, nh*d]. masks[r] is tile r's additive mask. */
   static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray[] masks, Shape s, Cache[] save) {
-    double scale = 1.0 / Math.sqrt(s.d);
-    INDArray oh = Nd4j.createUninitialized(q.dataType(), (long) s.b * s.nh * s.t, s.d);
+    INDArray qs = toHeads(q, s.b, s.t, s.nh, s.d).muli(1.0 / Math.sqrt(s.d));
+    INDArray kh = toHeads(k, s.b, s.t, s.nkv, s.d), vh = toHeads(v, s.b, s.t, s.nkv, s.d);
+    INDArray oh = s.tiles() == 1 ? null : Nd4j.createUninitialized(q.dataType(), (long) s.b * s.nh * s.t, s.d);
     INDArray[] p = new INDArray[s.tiles()];
     for (int r = 0; r < s.tiles(); r++) {
-      int r0 = s.start(r), r1 = s.end(r);
-      INDArray scores = masks[r].dup('c');                                     // [B*nh*(r1-r0), r1]
-      for (int i = 0; i < s.b * s.nh; i++)                                     // S = scale * Q K^T + mask
-        Ops.mmInto(queryOf(q, i, r0, r1, s), keysOf(k, i, r1, s), tile(scores, i, r0, r1), false, true, scale, 1.0);
-      p[r] = Ops.softmaxRows(scores, scores);
-      for (int i = 0; i < s.b * s.nh; i++)                                     // O = P V
-        Ops.mmInto(tile(p[r], i, r0, r1), keysOf(v, i, r1, s), query(oh, i, r0, r1, s), false, false, 1.0, 0.0);
+      int rows = s.end(r) - s.start(r), keys = s.end(r);
+      INDArray scores = Nd4j.matmul(queryTile(qs, r, s), keyPrefix(kh, keys, s), null, false, true, false); // [B*nkv, g*rows, keys]
+      INDArray flat = scores.reshape('c', (long) s.b * s.nh * rows, keys).addi(masks[r]);
+      p[r] = Ops.softmaxRows(flat, flat);
+      INDArray o = Nd4j.matmul(scores, keyPrefix(vh, keys, s), null, false, false, false);              // O = P V
+      if (oh == null) oh = o.reshape('c', (long) s.b * s.nh * s.t, s.d);
+      else putQueryTile(oh, o, r, s);
     }
-    if (save != null) save[0] = new Cache(q, k, v, p);
+    if (save != null) save[0] = new Cache(qs, kh, vh, p);
     return fromHeads(oh, s.b, s.t, s.nh, s.d);
   }
 
@@ -58,24 +60,25 @@ final class Attention {
   static INDArray[] backward(INDArray dout, Cache c, Shape s, boolean needDq, boolean needDk, boolean needDv) {
     double scale = 1.0 / Math.sqrt(s.d);
     long kvRows = (long) s.b * s.nkv * s.t;
-    INDArray dqh = needDq ? Nd4j.createUninitialized(dout.dataType(), (long) s.b * s.nh * s.t, s.d) : null;
-    INDArray dkh = needDk ? Nd4j.zeros(dout.dataType(), kvRows, s.d) : null;  // summed over heads and tiles
+    INDArray doh = toHeads(dout, s.b, s.t, s.nh, s.d);
+    INDArray dqh = needDq && s.tiles() > 1 ? Nd4j.createUninitialized(dout.dataType(), (long) s.b * s.nh * s.t, s.d) : null;
+    INDArray dkh = needDk ? Nd4j.zeros(dout.dataType(), kvRows, s.d) : null;     // summed over the tiles
     INDArray dvh = needDv ? Nd4j.zeros(dout.dataType(), kvRows, s.d) : null;
     for (int r = 0; r < s.tiles(); r++) {
-      int r0 = s.start(r), r1 = s.end(r);
-      INDArray p = c.p[r], dp = Nd4j.createUninitialized(dout.dataType(), p.shape());
-      for (int i = 0; i < s.b * s.nh; i++) {
-        INDArray dO = queryOf(dout, i, r0, r1, s);
-        Ops.mmInto(dO, keysOf(c.v, i, r1, s), tile(dp, i, r0, r1), false, true, 1.0, 0.0);         // dP = dO V^T
-        if (needDv) Ops.mmInto(tile(p, i, r0, r1), dO, keys(dvh, i, r1, s), true, false, 1.0, 1.0); // dV += P^T dO
-      }
+      int rows = s.end(r) - s.start(r), keys = s.end(r);
+      INDArray dO = queryTile(doh, r, s), p = c.p[r];
+      INDArray p3 = p.reshape('c', (long) s.b * s.nkv, (long) s.g() * rows, keys);
+      INDArray dp = Nd4j.matmul(dO, keyPrefix(c.vh, keys, s), null, false, true, false);        // dP = dO V^T
+      if (needDv) addKeyPrefix(dvh, Nd4j.matmul(p3, dO, null, true, false, false), keys, s);    // dV += P^T dO
       if (!needDq && !needDk) continue;
-      INDArray ds = dp.subiColumnVector(Ops.rowDot(dp, p)).muli(p);              // softmax backward
-      for (int i = 0; i < s.b * s.nh; i++) {
-        INDArray dS = tile(ds, i, r0, r1);
-        if (needDq) Ops.mmInto(dS, keysOf(c.k, i, r1, s), query(dqh, i, r0, r1, s), false, false, scale, 0.0); // dQ = s dS K
-        if (needDk) Ops.mmInto(dS, queryOf(c.q, i, r0, r1, s), keys(dkh, i, r1, s), true, false, scale, 1.0);  // dK += s dS^T Q
+      INDArray flat = dp.reshape('c', (long) s.b * s.nh * rows, keys);
+      flat.subiColumnVector(Ops.rowDot(flat, p)).muli(p);                                      // dS, in dp
+      if (needDq) {                                                                             // dQ = s dS K
+        INDArray dq = Nd4j.matmul(dp, keyPrefix(c.kh, keys, s), null, false, false, false).muli(scale);
+        if (dqh == null) dqh = dq.reshape('c', (long) s.b * s.nh * s.t, s.d);
+        else putQueryTile(dqh, dq, r, s);
       }
+      if (needDk) addKeyPrefix(dkh, Nd4j.matmul(dp, queryTile(c.qs, r, s), null, true, false, false), keys, s); // dK += dS^T (sQ)
     }
     return new INDArray[] {
         needDq ? fromHeads(dqh, s.b, s.t, s.nh, s.d) : null,
@@ -83,37 +86,36 @@ final class Attention {
         needDv ? fromHeads(dvh, s.b, s.t, s.nkv, s.d) : null};
   }
 
-  /** Positions [r0, r1) of query head i (i = b*nh + h) in token layout [B*T, nh*d]: a strided [r1-r0, d] view. */
-  static INDArray queryOf(INDArray x, int i, int r0, int r1, Shape s) {
-    long row = (long) (i / s.nh) * s.t, col = (long) (i % s.nh) * s.d;
-    return x.get(NDArrayIndex.interval(row + r0, row + r1), NDArrayIndex.interval(col, col + s.d));
+  /** Tile r of a heads array [B*nh*T, d] as [B*nkv, g*rows, d] (a view when there is one tile, else a copy). */
+  static INDArray queryTile(INDArray h, int r, Shape s) {
+    if (s.tiles() == 1) return h.reshape('c', (long) s.b * s.nkv, (long) s.g() * s.t, s.d);
+    int r0 = s.start(r), r1 = s.end(r);
+    return h.reshape('c', (long) s.b * s.nkv, s.g(), s.t, s.d)
+        .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(r0, r1), NDArrayIndex.all())
+        .dup('c').reshape('c', (long) s.b * s.nkv, (long) s.g() * (r1 - r0), s.d);
   }
 
-  /** Positions [0, r1) of the kv head that query head i reads, in token layout [B*T, nkv*d]. */
-  static INDArray keysOf(INDArray x, int i, int r1, Shape s) {
-    long row = (long) (i / s.nh) * s.t, col = (long) ((i % s.nh) / s.g()) * s.d;
-    return x.get(NDArrayIndex.interval(row, row + r1), NDArrayIndex.interval(col, col + s.d));
+  /** Writes a tile [B*nkv, g*rows, d] into its positions of a heads array [B*nh*T, d]. */
+  static void putQueryTile(INDArray h, INDArray tile, int r, Shape s) {
+    int r0 = s.start(r), r1 = s.end(r);
+    h.reshape('c', (long) s.b * s.nkv, s.g(), s.t, s.d)
+        .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(r0, r1), NDArrayIndex.all())
+        .assign(tile.reshape('c', (long) s.b * s.nkv, s.g(), r1 - r0, s.d));
   }
 
-  /** Rows [r0, r1) of query head i (i = b*nh + h) in head layout [B*nh*T, d]. */
-  static INDArray query(INDArray a, int i, int r0, int r1, Shape s) {
-    long base = (long) i * s.t;
-    return Ops.rows(a, base + r0, base + r1);
+  /** Key positions [0, keys) of a kv heads array [B*nkv*T, d] as [B*nkv, keys, d]. */
+  static INDArray keyPrefix(INDArray h, int keys, Shape s) {
+    INDArray h3 = h.reshape('c', (long) s.b * s.nkv, s.t, s.d);
+    return keys == s.t ? h3 : h3.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all()).dup('c');
   }
 
-  /** Rows [0, r1) of the kv head that query head i reads, in head layout [B*nkv*T, d]. */
-  static INDArray keys(INDArray a, int i, int r1, Shape s) {
-    long base = ((long) (i / s.nh) * s.nkv + (i % s.nh) / s.g()) * s.t;
-    return Ops.rows(a, base, base + r1);
+  /** dst[:, 0:keys, :] += add, dst [B*nkv*T, d], add [B*nkv, keys, d]. */
+  static void addKeyPrefix(INDArray dst, INDArray add, int keys, Shape s) {
+    INDArray d3 = dst.reshape('c', (long) s.b * s.nkv, s.t, s.d);
+    (keys == s.t ? d3 : d3.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all())).addi(add);
   }
 
-  /** Query head i's rows of a tile array [B*nh*(r1-r0), r1]. */
-  static INDArray tile(INDArray a, int i, int r0, int r1) {
-    long n = r1 - r0;
-    return Ops.rows(a, i * n, (i + 1) * n);
-  }
-
-  /** [B*T, heads*d] -> [B*heads*T, d] (the KV-cache decoder's layout). */
+  /** [B*T, heads*d] -> [B*heads*T, d]. */
   static INDArray toHeads(INDArray x, int b, int t, int heads, int d) {
     return x.reshape('c', b, t, heads, d).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * heads * t, d);
   }
