@@ -44,7 +44,7 @@ public final class IncrementalDecoder {
     int nh = c.numHeads(), nkv = c.numKvHeads(), d = c.headDim(), g = c.groupSize();
     int[] pos = new int[tq];
     for (int i = 0; i < tq; i++) pos[i] = p0 + i;
-    INDArray[] rq = model.rope(pos, nh), rk = model.rope(pos, nkv);
+    INDArray[] rq = model.rope(pos, nh), rk = nkv == nh ? rq : model.rope(pos, nkv);
     INDArray mask = null;                                                    // [g*tq, len]: causal inside the new block
     if (tq > 1) {
       double[] m = new double[g * tq * len];

@@ -93,7 +93,7 @@ public final class LlamaModel {
   DecoderLayer.Step step(Batch batch, Map<String, ActiveLora> lora) {
     LlamaConfig c = config;
     int b = batch.batchSize(), t = batch.seqLen(), nh = c.numHeads();
-    INDArray[] rq = rope(batch.positionIds(), nh), rk = rope(batch.positionIds(), c.numKvHeads());
+    INDArray[] rq = rope(batch.positionIds(), nh), rk = c.numKvHeads() == nh ? rq : rope(batch.positionIds(), c.numKvHeads());
     Attention.Shape shape = new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim(), Math.min(t, Attention.tileRows));
     INDArray[] masks = new INDArray[shape.tiles()];
     for (int tile = 0; tile < masks.length; tile++) {
