@@ -14,7 +14,7 @@ final class Mlp {
     this.down = down;
   }
 
-  record Cache(Linear.Cache gate, Linear.Cache up, Linear.Cache down, INDArray g, INDArray u, INDArray sig, INDArray silu) {}
+  record Cache(Linear.Cache gate, Linear.Cache up, Linear.Cache down, INDArray u, INDArray sig, INDArray silu) {}
 
   INDArray forward(INDArray x, Map<String, ActiveLora> lora, Cache[] save) {
     Linear.Cache[] cg = save != null ? new Linear.Cache[1] : null, cu = save != null ? new Linear.Cache[1] : null,
@@ -24,7 +24,7 @@ final class Mlp {
     INDArray sig = Transforms.sigmoid(g, true);
     INDArray silu = g.mul(sig);
     INDArray y = down.forward(silu.mul(u), lora.get(down.path), cd);          // [N, H]
-    if (save != null) save[0] = new Cache(cg[0], cu[0], cd[0], g, u, sig, silu);
+    if (save != null) save[0] = new Cache(cg[0], cu[0], cd[0], u, sig, silu);
     return y;
   }
 
@@ -38,8 +38,8 @@ final class Mlp {
     INDArray da = down.backward(dy, c.down, lora.get(down.path), needAct, grads);   // [N, I]
     if (!needAct) return null;
     INDArray du = da.mul(c.silu);
-    // d silu(g)/dg = sig * (1 + g * (1 - sig))
-    INDArray dsilu = c.sig.rsub(1.0).muli(c.g).addi(1.0).muli(c.sig);
+    // d silu(g)/dg = sig * (1 + g * (1 - sig)) = sig + silu - silu * sig
+    INDArray dsilu = c.silu.mul(c.sig).rsubi(c.silu).addi(c.sig);
     INDArray dg = da.muli(c.u).muli(dsilu);
     INDArray dxg = gate.backward(dg, c.gate, lora.get(gate.path), needDx, grads);
     INDArray dxu = up.backward(du, c.up, lora.get(up.path), needDx, grads);
