@@ -1,0 +1,127 @@
+package nomoat.pipeline.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Masked scaled-dot-product attention with grouped-query heads, on already-projected, already-rotated q, k, v.
+ * Heads layout: qh [B*nh*T, d] viewed as [B*nkv, g*T, d] (the g = nh/nkv query heads that share kv head j are
+ * adjacent), kh/vh [B*nkv, T, d]; so every product is ONE batched matmul over the B*nkv kv heads (no repeat of
+ * k/v, no per-head call overhead).
+ * Causal tiling: query positions are cut into tiles of {@code tileRows}; tile r only meets keys [0, end of tile r),
+ * so for long sequences the scores never hold the blocks the causal mask would zero anyway. Tile r's scores are
+ * [B*nh*rows_r, keys_r]; its additive mask (same shape) holds 0 (attend) or a large negative number (causal,
+ * padding, other segment).
+ */
+final class Attention {
+  private Attention() {}
+
+  /** Large negative added to forbidden scores (finite, so arithmetic on masked entries stays finite). */
+  static final double MASKED = -1e9;
+
+  /** Query positions per causal tile (package-private so tests can exercise several tiles on short sequences). */
+  static int tileRows = 256;
+
+  /** qs = q heads pre-multiplied by 1/sqrt(d) [B*nh*T, d]; kh, vh [B*nkv*T, d]; p[r] = tile r's probabilities. */
+  record Cache(INDArray qs, INDArray kh, INDArray vh, INDArray[] p) {}
+
+  record Shape(int b, int t, int nh, int nkv, int d, int tile) {
+    int g() { return nh / nkv; }
+
+    int tiles() { return (t + tile - 1) / tile; }
+
+    /** First query position of tile r; its end (exclusive) is also the number of keys it meets. */
+    int start(int r) { return r * tile; }
+
+    int end(int r) { return Math.min(t, (r + 1) * tile); }
+  }
+
+  /** q [N, nh*d], k/v [N, nkv*d] -> out [N, nh*d]. masks[r] is tile r's additive mask. */
+  static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray[] masks, Shape s, Cache[] save) {
+    INDArray qs = toHeads(q, s.b, s.t, s.nh, s.d).muli(1.0 / Math.sqrt(s.d));
+    INDArray kh = toHeads(k, s.b, s.t, s.nkv, s.d), vh = toHeads(v, s.b, s.t, s.nkv, s.d);
+    INDArray oh = s.tiles() == 1 ? null : Nd4j.createUninitialized(q.dataType(), (long) s.b * s.nh * s.t, s.d);
+    INDArray[] p = new INDArray[s.tiles()];
+    for (int r = 0; r < s.tiles(); r++) {
+      int rows = s.end(r) - s.start(r), keys = s.end(r);
+      INDArray scores = Nd4j.matmul(queryTile(qs, r, s), keyPrefix(kh, keys, s), null, false, true, false); // [B*nkv, g*rows, keys]
+      INDArray flat = scores.reshape('c', (long) s.b * s.nh * rows, keys).addi(masks[r]);
+      p[r] = Ops.softmaxRows(flat, flat);
+      INDArray o = Nd4j.matmul(scores, keyPrefix(vh, keys, s), null, false, false, false);              // O = P V
+      if (oh == null) oh = o.reshape('c', (long) s.b * s.nh * s.t, s.d);
+      else putQueryTile(oh, o, r, s);
+    }
+    if (save != null) save[0] = new Cache(qs, kh, vh, p);
+    return fromHeads(oh, s.b, s.t, s.nh, s.d);
+  }
+
+  /** dout [N, nh*d] -> {dq [N, nh*d], dk [N, nkv*d], dv [N, nkv*d]}, each null when not asked for. */
+  static INDArray[] backward(INDArray dout, Cache c, Shape s, boolean needDq, boolean needDk, boolean needDv) {
+    double scale = 1.0 / Math.sqrt(s.d);
+    long kvRows = (long) s.b * s.nkv * s.t;
+    INDArray doh = toHeads(dout, s.b, s.t, s.nh, s.d);
+    INDArray dqh = needDq && s.tiles() > 1 ? Nd4j.createUninitialized(dout.dataType(), (long) s.b * s.nh * s.t, s.d) : null;
+    INDArray dkh = needDk ? Nd4j.zeros(dout.dataType(), kvRows, s.d) : null;     // summed over the tiles
+    INDArray dvh = needDv ? Nd4j.zeros(dout.dataType(), kvRows, s.d) : null;
+    for (int r = 0; r < s.tiles(); r++) {
+      int rows = s.end(r) - s.start(r), keys = s.end(r);
+      INDArray dO = queryTile(doh, r, s), p = c.p[r];
+      INDArray p3 = p.reshape('c', (long) s.b * s.nkv, (long) s.g() * rows, keys);
+      INDArray dp = Nd4j.matmul(dO, keyPrefix(c.vh, keys, s), null, false, true, false);        // dP = dO V^T
+      if (needDv) addKeyPrefix(dvh, Nd4j.matmul(p3, dO, null, true, false, false), keys, s);    // dV += P^T dO
+      if (!needDq && !needDk) continue;
+      INDArray flat = dp.reshape('c', (long) s.b * s.nh * rows, keys);
+      flat.subiColumnVector(Ops.rowDot(flat, p)).muli(p);                                      // dS, in dp
+      if (needDq) {                                                                             // dQ = s dS K
+        INDArray dq = Nd4j.matmul(dp, keyPrefix(c.kh, keys, s), null, false, false, false).muli(scale);
+        if (dqh == null) dqh = dq.reshape('c', (long) s.b * s.nh * s.t, s.d);
+        else putQueryTile(dqh, dq, r, s);
+      }
+      if (needDk) addKeyPrefix(dkh, Nd4j.matmul(dp, queryTile(c.qs, r, s), null, true, false, false), keys, s); // dK += dS^T (sQ)
+    }
+    return new INDArray[] {
+        needDq ? fromHeads(dqh, s.b, s.t, s.nh, s.d) : null,
+        needDk ? fromHeads(dkh, s.b, s.t, s.nkv, s.d) : null,
+        needDv ? fromHeads(dvh, s.b, s.t, s.nkv, s.d) : null};
+  }
+
+  /** Tile r of a heads array [B*nh*T, d] as [B*nkv, g*rows, d] (a view when there is one tile, else a copy). */
+  static INDArray queryTile(INDArray h, int r, Shape s) {
+    if (s.tiles() == 1) return h.reshape('c', (long) s.b * s.nkv, (long) s.g() * s.t, s.d);
+    int r0 = s.start(r), r1 = s.end(r);
+    return h.reshape('c', (long) s.b * s.nkv, s.g(), s.t, s.d)
+        .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(r0, r1), NDArrayIndex.all())
+        .dup('c').reshape('c', (long) s.b * s.nkv, (long) s.g() * (r1 - r0), s.d);
+  }
+
+  /** Writes a tile [B*nkv, g*rows, d] into its positions of a heads array [B*nh*T, d]. */
+  static void putQueryTile(INDArray h, INDArray tile, int r, Shape s) {
+    int r0 = s.start(r), r1 = s.end(r);
+    h.reshape('c', (long) s.b * s.nkv, s.g(), s.t, s.d)
+        .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(r0, r1), NDArrayIndex.all())
+        .assign(tile.reshape('c', (long) s.b * s.nkv, s.g(), r1 - r0, s.d));
+  }
+
+  /** Key positions [0, keys) of a kv heads array [B*nkv*T, d] as [B*nkv, keys, d]. */
+  static INDArray keyPrefix(INDArray h, int keys, Shape s) {
+    INDArray h3 = h.reshape('c', (long) s.b * s.nkv, s.t, s.d);
+    return keys == s.t ? h3 : h3.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all()).dup('c');
+  }
+
+  /** dst[:, 0:keys, :] += add, dst [B*nkv*T, d], add [B*nkv, keys, d]. */
+  static void addKeyPrefix(INDArray dst, INDArray add, int keys, Shape s) {
+    INDArray d3 = dst.reshape('c', (long) s.b * s.nkv, s.t, s.d);
+    (keys == s.t ? d3 : d3.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all())).addi(add);
+  }
+
+  /** [B*T, heads*d] -> [B*heads*T, d]. */
+  static INDArray toHeads(INDArray x, int b, int t, int heads, int d) {
+    return x.reshape('c', b, t, heads, d).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * heads * t, d);
+  }
+
+  /** [B*heads*T, d] -> [B*T, heads*d]. */
+  static INDArray fromHeads(INDArray x, int b, int t, int heads, int d) {
+    return x.reshape('c', b, heads, t, d).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * t, (long) heads * d);
+  }
+}

@@ -1,0 +1,97 @@
+package nomoat.pipeline.model;
+
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import nomoat.pipeline.lora.LoraAdapter;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One training micro-step: forward over the batch, summed next-token cross-entropy, backward into the trainable
+ * adapter only. Frozen adapters add their deltas. Nothing is computed below the lowest trained layer.
+ */
+public final class ForwardBackward {
+  private ForwardBackward() {}
+
+  /**
+   * @param frozen    adapters whose deltas are active but not trained (may be empty)
+   * @param trainable the adapter to differentiate (its dropout is applied, seeded by {@code seed})
+   * @param seed      dropout seed: the same (batch, seed) gives the same result
+   */
+  public static StepResult run(LlamaModel model, List<LoraAdapter> frozen, LoraAdapter trainable, Batch batch, long seed) {
+    model.checkAdapters(frozen, trainable);
+    int shards = Math.min(batch.batchSize(), EngineThreads.get());
+    int per = (batch.batchSize() + shards - 1) / shards;
+    int n = (batch.batchSize() + per - 1) / per;
+    List<StepResult> parts = EngineThreads.runAll(n, i -> {
+      int from = i * per, to = Math.min(batch.batchSize(), from + per);
+      return runRows(model, frozen, trainable, n == 1 ? batch : batch.rows(from, to), seed, (long) from * batch.seqLen());
+    });
+    StepResult r = parts.get(0);
+    for (int i = 1; i < parts.size(); i++) {
+      StepResult p = parts.get(i);
+      r.gradA().forEach((k, g) -> g.addi(p.gradA().get(k)));
+      r.gradB().forEach((k, g) -> g.addi(p.gradB().get(k)));
+      r = new StepResult(r.lossSum() + p.lossSum(), r.tokenCount() + p.tokenCount(), r.gradA(), r.gradB());
+    }
+    return r;
+  }
+
+  /** One shard on the calling thread; firstToken is the shard's offset in the whole batch (for dropout masks). */
+  static StepResult runRows(LlamaModel model, List<LoraAdapter> frozen, LoraAdapter trainable, Batch batch, long seed, long firstToken) {
+    Grads grads = new Grads();                       // outside any workspace: these escape to the caller
+    if (trainable != null)
+      try (org.nd4j.linalg.api.memory.MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        for (String path : trainable.a().keySet()) {
+          grads.a(path, trainable.a().get(path));
+          grads.b(path, trainable.b().get(path));
+        }
+      }
+    double lossSum = Ops.inStepWorkspace(() -> lossAndBackward(model, ActiveLora.collect(frozen, trainable, seed, firstToken), batch, grads));
+    return new StepResult(lossSum, batch.lossRows().length, new TreeMap<>(grads.a), new TreeMap<>(grads.b));
+  }
+
+  /** Returns the loss sum; accumulates adapter gradients into grads. */
+  private static double lossAndBackward(LlamaModel model, Map<String, ActiveLora> lora, Batch batch, Grads grads) {
+    DecoderLayer.Step st = model.step(batch, lora);
+    List<DecoderLayer> layers = model.layers;
+    int lowest = layers.size();
+    for (DecoderLayer l : layers) if (l.trained(lora)) { lowest = l.index; break; }
+
+    // forward: x [N, H]
+    DecoderLayer.Cache[][] caches = new DecoderLayer.Cache[layers.size()][];
+    INDArray x = model.embed(batch.inputIds());
+    for (DecoderLayer l : layers) {
+      caches[l.index] = l.index >= lowest ? new DecoderLayer.Cache[1] : null;
+      x = l.forward(x, st, caches[l.index]);
+    }
+    // loss on the rows that predict a trained token
+    int[] rows = batch.lossRows();
+    double lossSum = 0;
+    if (rows.length > 0) {
+      int[] targets = batch.targets(rows, model.config().vocabSize());
+      RmsNorm.Cache[] nc = new RmsNorm.Cache[1];
+      INDArray hn = model.finalNorm.forward(Nd4j.pullRows(x, 1, rows), nc);          // [M, H]
+      boolean backward = lowest < layers.size();
+      INDArray dhn = backward ? Nd4j.createUninitialized(hn.dataType(), hn.shape()) : null;
+      for (double v : CrossEntropy.forwardBackward(hn, model.head, targets, dhn)) lossSum += v;
+      if (backward) {
+        INDArray dsel = model.finalNorm.backward(dhn, nc[0]);                         // [M, H]
+        int[] map = new int[batch.numTokens()];
+        java.util.Arrays.fill(map, rows.length);                                      // -> zero row
+        for (int i = 0; i < rows.length; i++) map[rows[i]] = i;
+        INDArray dx = Ops.gatherRowsOrZero(dsel, map);                                // [N, H]
+        for (int i = layers.size() - 1; i >= lowest; i--) {
+          // each layer's backward temporaries live in a scratch workspace reused by the next layer
+          DecoderLayer l = layers.get(i);
+          INDArray dy = dx;
+          DecoderLayer.Cache c = caches[i][0];
+          boolean needDx = i > lowest;
+          dx = Ops.inWorkspace("nomoat-backward", () -> Ops.keep(l.backward(dy, c, st, needDx, grads)));
+        }
+      }
+    }
+    return lossSum;
+  }
+}

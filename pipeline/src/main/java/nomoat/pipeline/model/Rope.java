@@ -1,0 +1,91 @@
+package nomoat.pipeline.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Rotary position embedding in HF's rotate_half layout: per head, out = x * cos + rotate_half(x) * sin with
+ * rotate_half([x1, x2]) = [-x2, x1]. rotate_half is the fixed linear map x @ R (R [d, d]), applied to all heads at
+ * once as one gemm on the [N*heads, d] view, so backward is dx = dout * cos + (dout * sin) @ R^T.
+ * Tables are [N, heads * d] (each head's two halves share the d/2 frequencies).
+ */
+final class Rope {
+  private Rope() {}
+
+  /** inv_freq[i] = 1 / theta^(2i/d), i < d/2, with optional llama3 rope_scaling (transformers semantics). */
+  static double[] invFreq(LlamaConfig c) {
+    int d = c.headDim();
+    double[] inv = new double[d / 2];
+    for (int i = 0; i < d / 2; i++) inv[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / d);
+    LlamaConfig.RopeScaling s = c.ropeScaling();
+    if (s != null) {
+      double lowWavelen = s.originalMaxPositionEmbeddings() / s.lowFreqFactor();
+      double highWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
+      for (int i = 0; i < inv.length; i++) {
+        double wavelen = 2 * Math.PI / inv[i];
+        double scaled = wavelen > lowWavelen ? inv[i] / s.factor() : inv[i];
+        boolean medium = !(wavelen < highWavelen) && !(wavelen > lowWavelen);
+        if (medium) {
+          double smooth = (s.originalMaxPositionEmbeddings() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+          scaled = (1 - smooth) * scaled / s.factor() + smooth * scaled;
+        }
+        inv[i] = scaled;
+      }
+    }
+    return inv;
+  }
+
+  /** {cos, sin}, each [N, heads * d], for the given positions (angles in float32 unless dt is DOUBLE). */
+  static INDArray[] tables(double[] invFreq, int[] positions, int heads, DataType dt) {
+    int h = invFreq.length, d = 2 * h, n = positions.length, w = heads * d;
+    boolean f32 = dt != DataType.DOUBLE;
+    int maxPos = 0;
+    for (int p : positions) maxPos = Math.max(maxPos, p);
+    double[] c = new double[(maxPos + 1) * h], s = new double[(maxPos + 1) * h];   // per distinct position
+    boolean[] done = new boolean[maxPos + 1];
+    for (int p : positions) {
+      if (done[p]) continue;
+      done[p] = true;
+      for (int i = 0; i < h; i++) {
+        double ang = f32 ? (float) ((float) p * (float) invFreq[i]) : p * invFreq[i];
+        c[p * h + i] = Math.cos(ang);
+        s[p * h + i] = Math.sin(ang);
+      }
+    }
+    double[] cos = new double[n * w], sin = new double[n * w];
+    for (int r = 0; r < n; r++) {
+      int at = positions[r] * h;
+      for (int base = r * w; base < (r + 1) * w; base += h) {
+        System.arraycopy(c, at, cos, base, h);
+        System.arraycopy(s, at, sin, base, h);
+      }
+    }
+    return new INDArray[] {Ops.fromDoubles(cos, dt, n, w), Ops.fromDoubles(sin, dt, n, w)};
+  }
+
+  /** R [d, d] with x @ R = rotate_half(x) for a row x = [x1, x2]: R[h + i, i] = -1, R[i, h + i] = 1. */
+  static INDArray rotateHalfMatrix(int d, DataType dt) {
+    int h = d / 2;
+    double[] r = new double[d * d];
+    for (int i = 0; i < h; i++) {
+      r[(h + i) * d + i] = -1;
+      r[i * d + h + i] = 1;
+    }
+    return Ops.fromDoubles(r, dt, d, d);
+  }
+
+  /** x [N, heads*d] -> rotated [N, heads*d]. */
+  static INDArray forward(INDArray x, INDArray cos, INDArray sin, INDArray rot) {
+    return perHead(x, rot, false).muli(sin).addi(x.mul(cos));
+  }
+
+  static INDArray backward(INDArray dout, INDArray cos, INDArray sin, INDArray rot) {
+    return perHead(dout.mul(sin), rot, true).addi(dout.mul(cos));
+  }
+
+  /** x @ R (or x @ R^T) for every head: one gemm over the [N*heads, d] view. */
+  private static INDArray perHead(INDArray x, INDArray rot, boolean transpose) {
+    long d = rot.rows();
+    return Ops.mm(x.reshape('c', x.rows() * (x.columns() / d), d), rot, false, transpose).reshape('c', x.rows(), x.columns());
+  }
+}
