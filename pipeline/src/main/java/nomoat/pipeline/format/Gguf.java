@@ -1,0 +1,426 @@
+package nomoat.pipeline.format;
+
+import java.io.Closeable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import nomoat.pipeline.NomoatException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The GGUF container (llama.cpp, versions 2 and 3, little-endian): magic "GGUF", u32 version, u64 tensor
+ * count, u64 metadata count, the metadata key/values, the tensor infos (name, dims innermost-first, ggml
+ * type, offset), padding to `general.alignment`, then the tensor data. The only GGUF reader in nomoat.
+ *
+ * Every count and size is checked against the file length before anything is allocated, so a hostile file
+ * fails with one clear message. Tensors are dequantized to FP32 INDArrays with the dims reversed into
+ * row-major order (GGUF ne = [in, out] becomes [out, in]). Model meaning lives in {@link GgufLlama}.
+ */
+public final class Gguf {
+  private Gguf() {}
+
+  private static final int MAGIC = 0x46554747; // "GGUF" read as little-endian u32
+  private static final int MAX_DIMS = 4;
+  private static final int MAX_STRING_BYTES = 1 << 24;
+
+  /** ggml tensor types this reader dequantizes: id, elements per block, bytes per block. */
+  public enum GgmlType {
+    F32(0, 1, 4), F16(1, 1, 2), Q4_0(2, 32, 18), Q8_0(8, 32, 34), BF16(30, 1, 2);
+    public final int id, blockElems, blockBytes;
+    GgmlType(int id, int blockElems, int blockBytes) { this.id = id; this.blockElems = blockElems; this.blockBytes = blockBytes; }
+
+    static GgmlType of(int id) {
+      for (GgmlType t : values()) if (t.id == id) return t;
+      return null;
+    }
+  }
+
+  /**
+   * One tensor as the file describes it.
+   *
+   * @param ne     dims innermost-first, as stored (ne[0] is the contiguous one)
+   * @param offset absolute file offset of the data
+   */
+  public record TensorInfo(String name, long[] ne, GgmlType type, long offset, long nbytes) {
+    public long numel() {
+      long n = 1;
+      for (long d : ne) n *= d;
+      return n;
+    }
+
+    /** Row-major shape: ne reversed. */
+    public long[] shape() {
+      long[] s = new long[ne.length];
+      for (int i = 0; i < ne.length; i++) s[i] = ne[ne.length - 1 - i];
+      return s;
+    }
+  }
+
+  /** An open, validated GGUF file. Metadata values are Long (every integer type), Float (f32), Double (f64),
+   * Boolean, String, or a List of those. */
+  public static final class Reader implements Closeable {
+    private final Path path;
+    private final FSDataInputStream in;
+    private final int version;
+    private final long alignment;
+    private final Map<String, Object> metadata;
+    private final Map<String, TensorInfo> tensors;
+
+    private Reader(Path path, FSDataInputStream in, int version, long alignment, Map<String, Object> metadata,
+                   Map<String, TensorInfo> tensors) {
+      this.path = path;
+      this.in = in;
+      this.version = version;
+      this.alignment = alignment;
+      this.metadata = Collections.unmodifiableMap(metadata);
+      this.tensors = Collections.unmodifiableMap(tensors);
+    }
+
+    public Path path() { return path; }
+    public int version() { return version; }
+    public long alignment() { return alignment; }
+    public Map<String, Object> metadata() { return metadata; }
+
+    /** Tensor infos in file order. */
+    public Map<String, TensorInfo> tensors() { return tensors; }
+
+    public boolean has(String key) { return metadata.containsKey(key); }
+
+    public TensorInfo info(String name) {
+      TensorInfo t = tensors.get(name);
+      if (t == null) throw NomoatException.inputData("GGUF file " + path + " has no tensor '" + name + "'");
+      return t;
+    }
+
+    public String string(String key) { return typed(key, String.class); }
+
+    public long integer(String key) {
+      Object v = required(key);
+      if (v instanceof Long) return (Long) v;
+      throw wrongType(key, v, "an integer");
+    }
+
+    public double number(String key) {
+      Object v = required(key);
+      if (v instanceof Float) return Double.parseDouble(Float.toString((Float) v)); // 1e-5f -> 1e-5, not 9.99999974e-6
+      if (v instanceof Number) return ((Number) v).doubleValue();
+      throw wrongType(key, v, "a number");
+    }
+
+    public boolean bool(String key) { return typed(key, Boolean.class); }
+
+    public List<?> array(String key) { return typed(key, List.class); }
+
+    public Object required(String key) {
+      Object v = metadata.get(key);
+      if (v == null) throw NomoatException.inputData("GGUF file " + path + " lacks metadata key '" + key + "'");
+      return v;
+    }
+
+    private <T> T typed(String key, Class<T> type) {
+      Object v = required(key);
+      if (!type.isInstance(v)) throw wrongType(key, v, "a " + type.getSimpleName());
+      return type.cast(v);
+    }
+
+    private NomoatException wrongType(String key, Object v, String want) {
+      return NomoatException.inputData("GGUF file " + path + ": metadata key '" + key + "' is " + v.getClass().getSimpleName()
+          + ", expected " + want);
+    }
+
+    /** The raw stored bytes of a tensor (tests; at most 2 GB). */
+    public byte[] rawBytes(String name) {
+      TensorInfo t = info(name);
+      if (t.nbytes() > Integer.MAX_VALUE - 8) throw NomoatException.inputData("tensor '" + name + "' in " + path + " is too large to copy");
+      byte[] b = new byte[(int) t.nbytes()];
+      Storage.readFully(in, path, t.offset(), b, b.length);
+      return b;
+    }
+
+    /** Whether two tensors have the same type, dims and stored bytes (read a chunk at a time, stopping at the first difference). */
+    public boolean sameData(String a, String b) {
+      TensorInfo x = info(a), y = info(b);
+      if (x.type() != y.type() || !Arrays.equals(x.ne(), y.ne())) return false;
+      byte[] bx = new byte[1 << 20], by = new byte[1 << 20];
+      for (long done = 0; done < x.nbytes(); ) {
+        int n = (int) Math.min(bx.length, x.nbytes() - done);
+        Storage.readFully(in, path, x.offset() + done, bx, n);
+        Storage.readFully(in, path, y.offset() + done, by, n);
+        if (!Arrays.equals(bx, 0, n, by, 0, n)) return false;
+        done += n;
+      }
+      return true;
+    }
+
+    /** The tensor dequantized to FP32, row-major shape (ne reversed). */
+    public INDArray read(String name) {
+      TensorInfo t = info(name);
+      INDArray out = FloatTensors.allocate(t.shape());
+      long blocks = t.numel() / t.type().blockElems;
+      int blocksPerChunk = (int) Math.max(1, Math.min(blocks, (1 << 20) / t.type().blockElems));
+      byte[] raw = new byte[blocksPerChunk * t.type().blockBytes];
+      float[] vals = new float[blocksPerChunk * t.type().blockElems];
+      for (long b = 0; b < blocks; ) {
+        int nb = (int) Math.min(blocksPerChunk, blocks - b);
+        Storage.readFully(in, path, t.offset() + b * t.type().blockBytes, raw, nb * t.type().blockBytes);
+        dequantize(t.type(), raw, nb, vals);
+        FloatTensors.put(out, b * t.type().blockElems, vals, nb * t.type().blockElems);
+        b += nb;
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
+      Storage.closeQuietly(in);
+    }
+  }
+
+  public static Reader open(Configuration conf, String uri) {
+    Path path = new Path(uri);
+    long fileLen = Storage.length(conf, path);
+    FSDataInputStream in = Storage.open(conf, path);
+    try {
+      Cursor c = new Cursor(path, in, fileLen);
+      if (fileLen < 24) throw c.bad("file is " + fileLen + " bytes, too short for a GGUF header");
+      int magic = c.i32();
+      if (magic != MAGIC) throw c.bad("not a GGUF file (magic " + String.format("0x%08x", magic) + ")");
+      int version = c.i32();
+      if (version != 2 && version != 3)
+        throw c.bad("GGUF version " + version + " is not supported (2 and 3 are; big-endian files are not)");
+      long nTensors = c.u64("tensor count");
+      long nKv = c.u64("metadata count");
+      // every KV takes >= 8+4+1 bytes, every tensor info >= 8+4+8+4+8: bound the counts by the file size
+      if (nKv > fileLen / 13) throw c.bad("metadata count " + Long.toUnsignedString(nKv) + " cannot fit in " + fileLen + " bytes");
+      if (nTensors > fileLen / 32) throw c.bad("tensor count " + Long.toUnsignedString(nTensors) + " cannot fit in " + fileLen + " bytes");
+
+      Map<String, Object> metadata = new LinkedHashMap<>();
+      for (long i = 0; i < nKv; i++) {
+        String key = c.string("metadata key #" + i);
+        int type = c.i32();
+        if (metadata.containsKey(key)) throw c.bad("duplicate metadata key '" + key + "'");
+        metadata.put(key, c.value(type, key));
+      }
+      long alignment = 32;
+      Object a = metadata.get("general.alignment");
+      if (a != null) {
+        if (!(a instanceof Long) || (Long) a <= 0 || (Long) a > (1 << 16) || Long.bitCount((Long) a) != 1)
+          throw c.bad("general.alignment " + a + " is not a power of two");
+        alignment = (Long) a;
+      }
+
+      List<long[]> raw = new ArrayList<>();
+      List<String> names = new ArrayList<>();
+      List<GgmlType> types = new ArrayList<>();
+      for (long i = 0; i < nTensors; i++) {
+        String name = c.string("tensor name #" + i);
+        int nDims = c.i32();
+        if (nDims < 1 || nDims > MAX_DIMS) throw c.bad("tensor '" + name + "' has " + nDims + " dims (1.." + MAX_DIMS + " allowed)");
+        long[] ne = new long[nDims];
+        for (int d = 0; d < nDims; d++) {
+          ne[d] = c.i64();
+          if (ne[d] <= 0 || ne[d] > fileLen * 32) throw c.bad("tensor '" + name + "' has invalid dimension " + ne[d]);
+        }
+        int typeId = c.i32();
+        GgmlType type = GgmlType.of(typeId);
+        if (type == null)
+          throw c.bad("tensor '" + name + "' has ggml type " + typeId + "; supported: F32, F16, BF16, Q8_0, Q4_0");
+        long offset = c.i64();
+        names.add(name);
+        types.add(type);
+        long[] r = Arrays.copyOf(ne, nDims + 1);
+        r[nDims] = offset;
+        raw.add(r);
+      }
+      long dataStart = (c.pos + alignment - 1) / alignment * alignment;
+      if (dataStart > fileLen) throw c.bad("data section starts past the end of the file");
+      long dataLen = fileLen - dataStart;
+
+      Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+      for (int i = 0; i < names.size(); i++) {
+        String name = names.get(i);
+        long[] r = raw.get(i);
+        long[] ne = Arrays.copyOf(r, r.length - 1);
+        long rel = r[r.length - 1];
+        GgmlType type = types.get(i);
+        long numel = 1;
+        try {
+          for (long d : ne) numel = Math.multiplyExact(numel, d);
+        } catch (ArithmeticException e) {
+          throw c.bad("tensor '" + name + "' dims " + Arrays.toString(ne) + " overflow");
+        }
+        if (numel > Integer.MAX_VALUE - 8L) throw c.bad("tensor '" + name + "' has " + numel + " elements; at most 2^31 are supported");
+        if (ne[0] % type.blockElems != 0)
+          throw c.bad("tensor '" + name + "' row length " + ne[0] + " is not a multiple of the " + type + " block size " + type.blockElems);
+        long nbytes = numel / type.blockElems * type.blockBytes;
+        if (rel < 0 || rel % alignment != 0 || rel > dataLen || nbytes > dataLen - rel)
+          throw c.bad("tensor '" + name + "' data [" + rel + ", +" + nbytes + ") lies outside the " + dataLen + "-byte data section or is misaligned");
+        if (tensors.containsKey(name)) throw c.bad("duplicate tensor '" + name + "'");
+        tensors.put(name, new TensorInfo(name, ne, type, dataStart + rel, nbytes));
+      }
+      List<TensorInfo> byOffset = new ArrayList<>(tensors.values());
+      byOffset.sort(Comparator.comparingLong(TensorInfo::offset));
+      for (int i = 1; i < byOffset.size(); i++)
+        if (byOffset.get(i).offset() < byOffset.get(i - 1).offset() + byOffset.get(i - 1).nbytes())
+          throw c.bad("tensors '" + byOffset.get(i - 1).name() + "' and '" + byOffset.get(i).name() + "' overlap");
+      return new Reader(path, in, version, alignment, metadata, tensors);
+    } catch (RuntimeException e) {
+      Storage.closeQuietly(in);
+      throw e;
+    }
+  }
+
+  // ggml block formats: Q8_0 = f16 d, 32 x i8 q; x = d*q.  Q4_0 = f16 d, 16 bytes; x[j] = d*(lo(q[j])-8), x[j+16] = d*(hi(q[j])-8).
+  static void dequantize(GgmlType type, byte[] raw, int nBlocks, float[] out) {
+    ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+    switch (type) {
+      case F32:
+        for (int i = 0; i < nBlocks; i++) out[i] = b.getFloat(i * 4);
+        break;
+      case F16:
+        for (int i = 0; i < nBlocks; i++) out[i] = HalfFloats.halfToFloat(b.getShort(i * 2));
+        break;
+      case BF16:
+        for (int i = 0; i < nBlocks; i++) out[i] = HalfFloats.bf16ToFloat(b.getShort(i * 2));
+        break;
+      case Q8_0:
+        for (int i = 0; i < nBlocks; i++) {
+          int base = i * 34;
+          float d = HalfFloats.halfToFloat(b.getShort(base));
+          for (int j = 0; j < 32; j++) out[i * 32 + j] = d * raw[base + 2 + j];
+        }
+        break;
+      case Q4_0:
+        for (int i = 0; i < nBlocks; i++) {
+          int base = i * 18;
+          float d = HalfFloats.halfToFloat(b.getShort(base));
+          for (int j = 0; j < 16; j++) {
+            int q = raw[base + 2 + j] & 0xff;
+            out[i * 32 + j] = d * ((q & 0x0f) - 8);
+            out[i * 32 + j + 16] = d * ((q >>> 4) - 8);
+          }
+        }
+        break;
+      default:
+        throw new IllegalStateException("unreachable: " + type);
+    }
+  }
+
+  /** Sequential little-endian reads over the header with bounds checks against the file length. */
+  private static final class Cursor {
+    private final Path path;
+    private final FSDataInputStream in;
+    private final long fileLen;
+    private final byte[] buf = new byte[1 << 16];
+    private long bufStart = 0;
+    private int bufLen = 0;
+    long pos = 0;
+
+    Cursor(Path path, FSDataInputStream in, long fileLen) {
+      this.path = path;
+      this.in = in;
+      this.fileLen = fileLen;
+    }
+
+    NomoatException bad(String what) {
+      return NomoatException.inputData("invalid GGUF file " + path + ": " + what);
+    }
+
+    private void need(long n, String what) {
+      if (n < 0 || pos + n > fileLen) throw bad("truncated while reading " + what + " at offset " + pos);
+    }
+
+    private byte[] bytes(int n, String what) {
+      need(n, what);
+      byte[] out = new byte[n];
+      int done = 0;
+      while (done < n) {
+        if (pos < bufStart || pos >= bufStart + bufLen) {
+          bufStart = pos;
+          bufLen = (int) Math.min(buf.length, fileLen - pos);
+          Storage.readFully(in, path, bufStart, buf, bufLen);
+        }
+        int off = (int) (pos - bufStart);
+        int k = Math.min(n - done, bufLen - off);
+        System.arraycopy(buf, off, out, done, k);
+        done += k;
+        pos += k;
+      }
+      return out;
+    }
+
+    private ByteBuffer le(int n, String what) {
+      return ByteBuffer.wrap(bytes(n, what)).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    int i32() { return le(4, "a 32-bit value").getInt(); }
+
+    long i64() { return le(8, "a 64-bit value").getLong(); }
+
+    long u64(String what) {
+      long v = le(8, what).getLong();
+      if (v < 0) throw bad(what + " " + Long.toUnsignedString(v) + " is too large");
+      return v;
+    }
+
+    String string(String what) {
+      long len = u64("length of " + what);
+      if (len > MAX_STRING_BYTES || len > fileLen - pos) throw bad("length " + len + " of " + what + " at offset " + pos + " is impossible");
+      return new String(bytes((int) len, what), StandardCharsets.UTF_8);
+    }
+
+    /** Element size on disk, for bounding array counts (strings: at least their 8-byte length). */
+    private static int minSize(int type) {
+      switch (type) {
+        case 0: case 1: case 7: return 1;
+        case 2: case 3: return 2;
+        case 4: case 5: case 6: return 4;
+        case 8: case 10: case 11: case 12: return 8;
+        case 9: return 12;
+        default: return -1;
+      }
+    }
+
+    Object value(int type, String key) {
+      switch (type) {
+        case 0: return (long) (bytes(1, key)[0] & 0xff);
+        case 1: return (long) bytes(1, key)[0];
+        case 2: return (long) (le(2, key).getShort() & 0xffff);
+        case 3: return (long) le(2, key).getShort();
+        case 4: return le(4, key).getInt() & 0xffffffffL;
+        case 5: return (long) le(4, key).getInt();
+        case 6: return le(4, key).getFloat();
+        case 7: {
+          byte v = bytes(1, key)[0];
+          if (v != 0 && v != 1) throw bad("metadata key '" + key + "' has bool byte " + v);
+          return v == 1;
+        }
+        case 8: return string("value of '" + key + "'");
+        case 9: {
+          int elemType = i32();
+          long n = u64("array length of '" + key + "'");
+          int min = minSize(elemType);
+          if (min < 0) throw bad("metadata key '" + key + "' is an array of unknown type " + elemType);
+          if (n > (fileLen - pos) / min) throw bad("array length " + n + " of '" + key + "' cannot fit in the file");
+          List<Object> list = new ArrayList<>((int) n);
+          for (long i = 0; i < n; i++) list.add(value(elemType, key));
+          return Collections.unmodifiableList(list);
+        }
+        case 10: return u64(key);
+        case 11: return le(8, key).getLong();
+        case 12: return le(8, key).getDouble();
+        default: throw bad("metadata key '" + key + "' has unknown value type " + type);
+      }
+    }
+  }
+}

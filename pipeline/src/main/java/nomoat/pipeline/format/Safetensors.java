@@ -1,0 +1,320 @@
+package nomoat.pipeline.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import nomoat.pipeline.NomoatException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The safetensors format (https://github.com/huggingface/safetensors): u64 little-endian header length N,
+ * N bytes of JSON {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {str: str}}, then the
+ * data section (offsets are relative to it). The only reader/writer of .safetensors files in nomoat.
+ *
+ * Reading validates the whole header before allocating any tensor, so a hostile file fails with one clear
+ * message; tensors are read with positioned reads a chunk at a time and become FP32 INDArrays.
+ */
+public final class Safetensors {
+  private Safetensors() {}
+
+  /** Largest header accepted (the reference implementation's limit). */
+  public static final long MAX_HEADER_BYTES = 100_000_000L;
+  private static final int CHUNK_ELEMS = 1 << 20;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public enum Dtype {
+    F32(4), F16(2), BF16(2);
+    public final int bytes;
+    Dtype(int bytes) { this.bytes = bytes; }
+
+    /** From a torch dtype name as in config.json ("float32", "float16", "bfloat16"). */
+    public static Dtype fromTorch(String torchDtype) {
+      switch (torchDtype == null ? "float32" : torchDtype) {
+        case "float32": case "float": return F32;
+        case "float16": case "half": return F16;
+        case "bfloat16": return BF16;
+        default: throw NomoatException.inputData("unsupported torch dtype '" + torchDtype + "' (supported: float32, float16, bfloat16)");
+      }
+    }
+
+    public String torchName() { return this == F32 ? "float32" : this == F16 ? "float16" : "bfloat16"; }
+  }
+
+  /** One tensor's header entry; begin/end are relative to the data section. shape [d0, d1, ...] row-major. */
+  public record TensorInfo(String name, Dtype dtype, long[] shape, long begin, long end) {
+    public long numel() {
+      long n = 1;
+      for (long d : shape) n *= d;
+      return n;
+    }
+  }
+
+  /** An open, validated file. Tensors are read on demand. */
+  public static final class Reader implements Closeable {
+    private final Path path;
+    private final FSDataInputStream in;
+    private final long dataStart;
+    private final Map<String, String> metadata;
+    private final Map<String, TensorInfo> tensors;
+
+    private Reader(Path path, FSDataInputStream in, long dataStart, Map<String, String> metadata, Map<String, TensorInfo> tensors) {
+      this.path = path;
+      this.in = in;
+      this.dataStart = dataStart;
+      this.metadata = Collections.unmodifiableMap(metadata);
+      this.tensors = Collections.unmodifiableMap(tensors);
+    }
+
+    public Path path() { return path; }
+
+    /** The header's "__metadata__" (empty when absent). */
+    public Map<String, String> metadata() { return metadata; }
+
+    /** Every tensor by name, in name order. */
+    public Map<String, TensorInfo> tensors() { return tensors; }
+
+    public TensorInfo info(String name) {
+      TensorInfo t = tensors.get(name);
+      if (t == null) throw NomoatException.inputData(path + " has no tensor '" + name + "'");
+      return t;
+    }
+
+    /** The tensor converted to FP32, shape as stored. */
+    public INDArray read(String name) {
+      TensorInfo t = info(name);
+      INDArray out = FloatTensors.allocate(t.shape());
+      long numel = t.numel();
+      int chunk = (int) Math.min(CHUNK_ELEMS, Math.max(1, numel));
+      byte[] raw = new byte[chunk * t.dtype().bytes];
+      float[] vals = new float[chunk];
+      for (long done = 0; done < numel; ) {
+        int n = (int) Math.min(chunk, numel - done);
+        Storage.readFully(in, path, dataStart + t.begin() + done * t.dtype().bytes, raw, n * t.dtype().bytes);
+        decode(t.dtype(), raw, vals, n);
+        FloatTensors.put(out, done, vals, n);
+        done += n;
+      }
+      return out;
+    }
+
+    /** Every tensor, FP32. */
+    public Map<String, INDArray> readAll() {
+      Map<String, INDArray> all = new TreeMap<>();
+      for (String name : tensors.keySet()) all.put(name, read(name));
+      return all;
+    }
+
+    @Override
+    public void close() {
+      Storage.closeQuietly(in);
+    }
+  }
+
+  public static Reader open(Configuration conf, String uri) {
+    return open(conf, new Path(uri));
+  }
+
+  public static Reader open(Configuration conf, Path path) {
+    long fileLen = Storage.length(conf, path);
+    FSDataInputStream in = Storage.open(conf, path);
+    try {
+      if (fileLen < 8) throw bad(path, "file is " + fileLen + " bytes, shorter than the 8-byte header length");
+      byte[] lenBytes = new byte[8];
+      Storage.readFully(in, path, 0, lenBytes, 8);
+      long headerLen = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+      if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > fileLen - 8)
+        throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " is impossible (file is " + fileLen
+            + " bytes, limit " + MAX_HEADER_BYTES + ")");
+      byte[] header = new byte[(int) headerLen];
+      Storage.readFully(in, path, 8, header, header.length);
+      long dataLen = fileLen - 8 - headerLen;
+      Map<String, String> metadata = new LinkedHashMap<>();
+      Map<String, TensorInfo> tensors = parseHeader(path, header, dataLen, metadata);
+      return new Reader(path, in, 8 + headerLen, metadata, tensors);
+    } catch (RuntimeException e) {
+      Storage.closeQuietly(in);
+      throw e;
+    }
+  }
+
+  /** Every tensor of a file, FP32. */
+  public static Map<String, INDArray> read(Configuration conf, String uri) {
+    try (Reader r = open(conf, uri)) {
+      return r.readAll();
+    }
+  }
+
+  private static Map<String, TensorInfo> parseHeader(Path path, byte[] header, long dataLen, Map<String, String> metadataOut) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(header);
+    } catch (IOException e) {
+      throw bad(path, "header is not valid JSON: " + e.getMessage().split("\n")[0]);
+    }
+    if (root == null || !root.isObject()) throw bad(path, "header is not a JSON object");
+    Map<String, TensorInfo> tensors = new TreeMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String name = e.getKey();
+      JsonNode v = e.getValue();
+      if (name.equals("__metadata__")) {
+        if (!v.isObject()) throw bad(path, "__metadata__ is not an object");
+        for (Iterator<Map.Entry<String, JsonNode>> m = v.fields(); m.hasNext(); ) {
+          Map.Entry<String, JsonNode> kv = m.next();
+          if (!kv.getValue().isTextual()) throw bad(path, "__metadata__ value '" + kv.getKey() + "' is not a string");
+          metadataOut.put(kv.getKey(), kv.getValue().textValue());
+        }
+        continue;
+      }
+      tensors.put(name, parseTensor(path, name, v, dataLen));
+    }
+    // no two tensors may share bytes
+    List<TensorInfo> byBegin = new ArrayList<>(tensors.values());
+    byBegin.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+    for (int i = 1; i < byBegin.size(); i++) {
+      TensorInfo prev = byBegin.get(i - 1), cur = byBegin.get(i);
+      if (cur.begin() < prev.end() && cur.end() > cur.begin())
+        throw bad(path, "tensors '" + prev.name() + "' and '" + cur.name() + "' overlap in the data section");
+    }
+    return tensors;
+  }
+
+  private static TensorInfo parseTensor(Path path, String name, JsonNode v, long dataLen) {
+    if (!v.isObject()) throw bad(path, "tensor '" + name + "' entry is not an object");
+    JsonNode dt = v.get("dtype"), sh = v.get("shape"), off = v.get("data_offsets");
+    if (dt == null || !dt.isTextual()) throw bad(path, "tensor '" + name + "' has no dtype");
+    Dtype dtype;
+    try {
+      dtype = Dtype.valueOf(dt.textValue());
+    } catch (IllegalArgumentException e) {
+      throw bad(path, "tensor '" + name + "' has dtype " + dt.textValue() + "; supported: F32, F16, BF16");
+    }
+    if (sh == null || !sh.isArray() || sh.size() > 8) throw bad(path, "tensor '" + name + "' has no valid shape");
+    long[] shape = new long[sh.size()];
+    long numel = 1;
+    for (int i = 0; i < shape.length; i++) {
+      JsonNode d = sh.get(i);
+      if (!d.canConvertToLong() || !d.isIntegralNumber() || d.longValue() < 0)
+        throw bad(path, "tensor '" + name + "' has invalid dimension " + d);
+      shape[i] = d.longValue();
+      try {
+        numel = Math.multiplyExact(numel, shape[i]);
+      } catch (ArithmeticException ex) {
+        throw bad(path, "tensor '" + name + "' shape " + sh + " overflows");
+      }
+    }
+    if (numel > Integer.MAX_VALUE - 8L) throw bad(path, "tensor '" + name + "' has " + numel + " elements; at most 2^31 are supported");
+    if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).isIntegralNumber() || !off.get(1).isIntegralNumber()
+        || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong())
+      throw bad(path, "tensor '" + name + "' has invalid data_offsets " + off);
+    long begin = off.get(0).longValue(), end = off.get(1).longValue();
+    if (begin < 0 || end < begin || end > dataLen)
+      throw bad(path, "tensor '" + name + "' data_offsets [" + begin + ", " + end + "] fall outside the " + dataLen + "-byte data section");
+    if (end - begin != numel * dtype.bytes)
+      throw bad(path, "tensor '" + name + "' has " + (end - begin) + " bytes but shape " + Arrays.toString(shape) + " of "
+          + dtype + " needs " + numel * dtype.bytes);
+    return new TensorInfo(name, dtype, shape, begin, end);
+  }
+
+  private static NomoatException bad(Path path, String what) {
+    return NomoatException.inputData("invalid safetensors file " + path + ": " + what);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /** Bytes the tensors take in the data section at this dtype. */
+  public static long dataBytes(INDArray t, Dtype dtype) {
+    return t.length() * dtype.bytes;
+  }
+
+  /**
+   * Writes tensors (any float dtype in memory) as one file at dtype; metadata gets "format": "pt" unless given.
+   * Layout as the reference writer: header padded with spaces to a multiple of 8, tensors back to back.
+   */
+  public static void write(Configuration conf, String uri, Map<String, INDArray> tensors, Dtype dtype, Map<String, String> metadata) {
+    Path path = new Path(uri);
+    List<String> names = new ArrayList<>(new TreeMap<>(tensors).keySet());
+    ObjectNode header = JSON.createObjectNode();
+    ObjectNode meta = header.putObject("__metadata__");
+    Map<String, String> md = new TreeMap<>(metadata == null ? Map.of() : metadata);
+    md.putIfAbsent("format", "pt");
+    md.forEach(meta::put);
+    long offset = 0;
+    for (String name : names) {
+      INDArray t = tensors.get(name);
+      ObjectNode e = header.putObject(name);
+      e.put("dtype", dtype.name());
+      ArrayNode shape = e.putArray("shape");
+      for (long d : t.shape()) shape.add(d);
+      long n = dataBytes(t, dtype);
+      e.putArray("data_offsets").add(offset).add(offset + n);
+      offset += n;
+    }
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(header);
+    } catch (IOException e) {
+      throw NomoatException.io("cannot encode safetensors header for " + path, e);
+    }
+    int padded = (json.length + 7) / 8 * 8;
+    byte[] head = Arrays.copyOf(json, padded);
+    Arrays.fill(head, json.length, padded, (byte) ' ');
+    try (OutputStream out = new BufferedOutputStream(Storage.create(conf, path), 1 << 20)) {
+      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+      out.write(head);
+      for (String name : names) writeData(out, tensors.get(name), dtype);
+    } catch (IOException e) {
+      throw NomoatException.io("cannot write " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeData(OutputStream out, INDArray t, Dtype dtype) throws IOException {
+    INDArray dense = FloatTensors.denseFloat(t);
+    long numel = dense.length();
+    int chunk = (int) Math.min(CHUNK_ELEMS, Math.max(1, numel));
+    float[] vals = new float[chunk];
+    ByteBuffer raw = ByteBuffer.allocate(chunk * dtype.bytes).order(ByteOrder.LITTLE_ENDIAN);
+    for (long done = 0; done < numel; ) {
+      int n = (int) Math.min(chunk, numel - done);
+      FloatTensors.get(dense, done, vals, n);
+      raw.clear();
+      for (int i = 0; i < n; i++) {
+        switch (dtype) {
+          case F32: raw.putFloat(vals[i]); break;
+          case F16: raw.putShort(HalfFloats.floatToHalf(vals[i])); break;
+          default: raw.putShort(HalfFloats.floatToBf16(vals[i])); break;
+        }
+      }
+      out.write(raw.array(), 0, n * dtype.bytes);
+      done += n;
+    }
+  }
+
+  static void decode(Dtype dtype, byte[] raw, float[] out, int n) {
+    ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+    switch (dtype) {
+      case F32: for (int i = 0; i < n; i++) out[i] = b.getFloat(i * 4); break;
+      case F16: for (int i = 0; i < n; i++) out[i] = HalfFloats.halfToFloat(b.getShort(i * 2)); break;
+      default: for (int i = 0; i < n; i++) out[i] = HalfFloats.bf16ToFloat(b.getShort(i * 2)); break;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package nomoat.pipeline.model;
+
+import java.io.IOException;
+import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.format.GgufLlama;
+import nomoat.pipeline.format.HfCheckpoint;
+import nomoat.pipeline.format.Storage;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.Path;
+
+/** Loads a base model from any Hadoop file system: a Hugging Face model directory or a GGUF file. */
+public final class ModelLoader {
+  private ModelLoader() {}
+
+  public static LoadedModel load(Configuration conf, String uri) {
+    Path p = new Path(uri);
+    if (!Storage.exists(conf, p)) throw NomoatException.inputData("model not found: " + uri);
+    if (Storage.isDirectory(conf, p)) {
+      if (!Storage.exists(conf, new Path(p, "config.json")))
+        throw NomoatException.inputData("model directory " + uri + " has no config.json; expected a Hugging Face checkpoint "
+            + "(config.json + model.safetensors or shards + tokenizer.json) or a .gguf file");
+      return HfCheckpoint.load(conf, uri);
+    }
+    if (startsWithGgufMagic(conf, p)) return GgufLlama.load(conf, uri);
+    throw NomoatException.inputData("model " + uri + " is neither a Hugging Face model directory nor a GGUF file");
+  }
+
+  private static boolean startsWithGgufMagic(Configuration conf, Path p) {
+    if (Storage.length(conf, p) < 4) return false;
+    byte[] magic = new byte[4];
+    try (FSDataInputStream in = Storage.open(conf, p)) {
+      in.readFully(0, magic);
+    } catch (IOException e) {
+      throw NomoatException.io("cannot read " + p + ": " + e.getMessage(), e);
+    }
+    return magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+  }
+}
