@@ -105,7 +105,11 @@ public final class HfCheckpoint {
     else eos.add(e.asInt());
     String dtype = c.has("torch_dtype") && !c.get("torch_dtype").isNull() ? c.get("torch_dtype").asText()
         : c.has("dtype") && !c.get("dtype").isNull() ? c.get("dtype").asText() : "float32";
-    Safetensors.Dtype.fromTorch(dtype); // refuse unknown dtypes here, with the file named
+    try {
+      Safetensors.Dtype.fromTorch(dtype);
+    } catch (NomoatException ex) {
+      throw NomoatException.inputData(where + ": " + ex.getMessage(), ex);
+    }
     try {
       return new LlamaConfig(intField(where, c, "vocab_size", null), hidden, intField(where, c, "intermediate_size", null),
           intField(where, c, "num_hidden_layers", null), heads, kvHeads, headDim, c.path("rms_norm_eps").asDouble(1e-6), theta, scaling,

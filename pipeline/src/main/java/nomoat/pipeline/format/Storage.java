@@ -7,15 +7,21 @@ import nomoat.pipeline.NomoatException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
 /** Small Hadoop FileSystem helpers shared by the format readers/writers (local, HDFS, S3 alike). */
 public final class Storage {
   private Storage() {}
 
+  /**
+   * The file system of p. Local paths use the raw local file system: no ".crc" side files are written next
+   * to model/adapter files, and files edited by other tools (e.g. a hand-fixed adapter_config.json) still read.
+   */
   public static FileSystem fs(Configuration conf, Path p) {
     try {
-      return p.getFileSystem(conf);
+      FileSystem fs = p.getFileSystem(conf);
+      return fs instanceof LocalFileSystem ? ((LocalFileSystem) fs).getRawFileSystem() : fs;
     } catch (IOException e) {
       throw NomoatException.io("cannot reach the file system of " + p + ": " + e.getMessage(), e);
     }

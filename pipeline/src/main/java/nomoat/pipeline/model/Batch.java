@@ -1,0 +1,109 @@
+package nomoat.pipeline.model;
+
+import java.util.Arrays;
+import java.util.List;
+import nomoat.pipeline.data.TokenizedExample;
+
+/**
+ * One micro-batch, row-major [B, T] arrays flattened to length B*T.
+ *
+ * @param labels        unshifted: labels[t] is the token trained at position t (predicted from t-1), or -100
+ * @param attentionMask 1 = real token, 0 = padding (never attended to); null = all real
+ * @param segmentIds    packed rows: tokens attend only within their segment; null = one segment per row.
+ *                      A label whose predecessor is in another segment is not trained.
+ * @param positionIds   rotary positions; null = 0..T-1, restarting at every segment start when segments are given
+ */
+public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int[] attentionMask, int[] segmentIds,
+                    int[] positionIds) {
+
+  public static final int IGNORE = TokenizedExample.IGNORE;
+
+  public Batch {
+    int n = batchSize * seqLen;
+    if (batchSize <= 0 || seqLen <= 0) throw new IllegalArgumentException("empty batch");
+    check("inputIds", inputIds, n, false);
+    check("labels", labels, n, false);
+    check("attentionMask", attentionMask, n, true);
+    check("segmentIds", segmentIds, n, true);
+    check("positionIds", positionIds, n, true);
+    if (positionIds == null) positionIds = defaultPositions(batchSize, seqLen, segmentIds);
+  }
+
+  private static void check(String name, int[] a, int n, boolean optional) {
+    if (a == null && optional) return;
+    if (a == null || a.length != n) throw new IllegalArgumentException(name + " must have batchSize*seqLen = " + n + " entries");
+  }
+
+  private static int[] defaultPositions(int b, int t, int[] seg) {
+    int[] pos = new int[b * t];
+    for (int r = 0; r < b; r++)
+      for (int i = 0, p = 0; i < t; i++, p++) {
+        int at = r * t + i;
+        if (seg != null && i > 0 && seg[at] != seg[at - 1]) p = 0;
+        pos[at] = p;
+      }
+    return pos;
+  }
+
+  public int numTokens() { return batchSize * seqLen; }
+
+  /** Examples right-padded (pad id 0, label -100, attention 0) to seqLen, one per row. */
+  public static Batch of(List<TokenizedExample> examples, int seqLen) {
+    int b = examples.size();
+    int[] ids = new int[b * seqLen], labels = new int[b * seqLen], attn = new int[b * seqLen];
+    Arrays.fill(labels, IGNORE);
+    for (int r = 0; r < b; r++) {
+      TokenizedExample e = examples.get(r);
+      if (e.numTokens() > seqLen) throw new IllegalArgumentException("example " + e.exampleId() + " has " + e.numTokens() + " tokens > seqLen " + seqLen);
+      System.arraycopy(e.inputIds(), 0, ids, r * seqLen, e.numTokens());
+      System.arraycopy(e.labels(), 0, labels, r * seqLen, e.numTokens());
+      Arrays.fill(attn, r * seqLen, r * seqLen + e.numTokens(), 1);
+    }
+    return new Batch(b, seqLen, ids, labels, attn, null, null);
+  }
+
+  /** Each row packs several examples back to back (segments 1, 2, ...), then pads (segment 0, attention 0). */
+  public static Batch packed(List<List<TokenizedExample>> rows, int seqLen) {
+    int b = rows.size();
+    int[] ids = new int[b * seqLen], labels = new int[b * seqLen], attn = new int[b * seqLen], seg = new int[b * seqLen];
+    Arrays.fill(labels, IGNORE);
+    for (int r = 0; r < b; r++) {
+      int at = r * seqLen, segment = 0;
+      for (TokenizedExample e : rows.get(r)) {
+        if (at + e.numTokens() > (r + 1) * seqLen) throw new IllegalArgumentException("row " + r + " holds more than seqLen " + seqLen + " tokens");
+        System.arraycopy(e.inputIds(), 0, ids, at, e.numTokens());
+        System.arraycopy(e.labels(), 0, labels, at, e.numTokens());
+        Arrays.fill(attn, at, at + e.numTokens(), 1);
+        Arrays.fill(seg, at, at + e.numTokens(), ++segment);
+        at += e.numTokens();
+      }
+    }
+    return new Batch(b, seqLen, ids, labels, attn, seg, null);
+  }
+
+  /** Flat indices p (row-major) whose next token is trained: labels[p+1] set, same row and same segment. */
+  int[] lossRows() {
+    int[] out = new int[numTokens()];
+    int m = 0;
+    for (int r = 0; r < batchSize; r++)
+      for (int i = 0; i + 1 < seqLen; i++) {
+        int p = r * seqLen + i;
+        if (labels[p + 1] == IGNORE) continue;
+        if (segmentIds != null && segmentIds[p] != segmentIds[p + 1]) continue;
+        if (attentionMask != null && (attentionMask[p] == 0 || attentionMask[p + 1] == 0)) continue;
+        out[m++] = p;
+      }
+    return Arrays.copyOf(out, m);
+  }
+
+  /** Number of tokens trained in this batch (the divisor of the mean loss). */
+  public int trainedTokens() { return lossRows().length; }
+
+  /** Whether key position tk may be seen from query position tq of row r. */
+  boolean attends(int r, int tq, int tk) {
+    if (tk > tq) return false;
+    int q = r * seqLen + tq, k = r * seqLen + tk;
+    if (attentionMask != null && attentionMask[k] == 0) return false;
+    return segmentIds == null || segmentIds[q] == segmentIds[k];
+  }
+}

@@ -1,0 +1,83 @@
+package nomoat.pipeline.model;
+
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** One LLaMA block: x += o(attn(rope(q(n1 x)), rope(k(n1 x)), v(n1 x))); x += mlp(n2 x). x [N, H]. */
+final class DecoderLayer {
+  final int index;
+  final RmsNorm inputNorm, postNorm;
+  final Linear q, k, v, o;
+  final Mlp mlp;
+
+  DecoderLayer(int index, RmsNorm inputNorm, Linear q, Linear k, Linear v, Linear o, RmsNorm postNorm, Mlp mlp) {
+    this.index = index;
+    this.inputNorm = inputNorm;
+    this.q = q;
+    this.k = k;
+    this.v = v;
+    this.o = o;
+    this.postNorm = postNorm;
+    this.mlp = mlp;
+  }
+
+  record Cache(RmsNorm.Cache n1, Linear.Cache q, Linear.Cache k, Linear.Cache v, Attention.Cache attn, Linear.Cache o,
+               RmsNorm.Cache n2, Mlp.Cache mlp) {}
+
+  /** The per-step inputs every layer shares. */
+  record Step(Attention.Shape shape, INDArray mask, INDArray cosQ, INDArray sinQ, INDArray cosK, INDArray sinK,
+              Map<String, ActiveLora> lora) {}
+
+  INDArray forward(INDArray x, Step st, Cache[] save) {
+    boolean keep = save != null;
+    RmsNorm.Cache[] n1 = keep ? new RmsNorm.Cache[1] : null, n2 = keep ? new RmsNorm.Cache[1] : null;
+    Linear.Cache[] cq = keep ? new Linear.Cache[1] : null, ck = keep ? new Linear.Cache[1] : null,
+        cv = keep ? new Linear.Cache[1] : null, co = keep ? new Linear.Cache[1] : null;
+    Attention.Cache[] ca = keep ? new Attention.Cache[1] : null;
+    Mlp.Cache[] cm = keep ? new Mlp.Cache[1] : null;
+    int d = st.shape.d();
+
+    INDArray h = inputNorm.forward(x, n1);                                                 // [N, H]
+    INDArray qs = Rope.forward(q.forward(h, st.lora.get(q.path), cq), st.cosQ, st.sinQ, d);  // [N, nh*d]
+    INDArray ks = Rope.forward(k.forward(h, st.lora.get(k.path), ck), st.cosK, st.sinK, d);  // [N, nkv*d]
+    INDArray vs = v.forward(h, st.lora.get(v.path), cv);                                   // [N, nkv*d]
+    INDArray att = Attention.forward(qs, ks, vs, st.mask, st.shape, ca);                    // [N, nh*d]
+    INDArray x2 = o.forward(att, st.lora.get(o.path), co).addi(x);                          // [N, H]
+    INDArray y = mlp.forward(postNorm.forward(x2, n2), st.lora, cm).addi(x2);
+    if (keep) save[0] = new Cache(n1[0], cq[0], ck[0], cv[0], ca[0], co[0], n2[0], cm[0]);
+    return y;
+  }
+
+  /** dy [N, H] -> dx [N, H] when needDx, else null. Work below the lowest trained projection is skipped. */
+  INDArray backward(INDArray dy, Cache c, Step st, boolean needDx, Grads grads) {
+    Map<String, ActiveLora> lora = st.lora;
+    boolean tq = ActiveLora.trains(lora, q), tk = ActiveLora.trains(lora, k), tv = ActiveLora.trains(lora, v), to = ActiveLora.trains(lora, o);
+    boolean needAttn = needDx || tq || tk || tv || to;
+    // MLP branch: x3 = x2 + mlp(n2(x2))
+    INDArray dh2 = mlp.backward(dy, c.mlp, lora, needAttn, grads);
+    if (!needAttn) return null;
+    INDArray dx2 = dy.add(postNorm.backward(dh2, c.n2));
+    // attention branch: x2 = x + o(attn(...))
+    boolean needDatt = needDx || tq || tk || tv;
+    INDArray datt = o.backward(dx2, c.o, lora.get(o.path), needDatt, grads);
+    if (!needDatt) return null;
+    INDArray[] dqkv = Attention.backward(datt, c.attn, st.shape, needDx || tq, needDx || tk, needDx || tv);
+    int d = st.shape.d();
+    INDArray dh = null;
+    if (dqkv[0] != null) dh = sum(dh, q.backward(Rope.backward(dqkv[0], st.cosQ, st.sinQ, d), c.q, lora.get(q.path), needDx, grads));
+    if (dqkv[1] != null) dh = sum(dh, k.backward(Rope.backward(dqkv[1], st.cosK, st.sinK, d), c.k, lora.get(k.path), needDx, grads));
+    if (dqkv[2] != null) dh = sum(dh, v.backward(dqkv[2], c.v, lora.get(v.path), needDx, grads));
+    if (!needDx) return null;
+    return dx2.addi(inputNorm.backward(dh, c.n1));
+  }
+
+  private static INDArray sum(INDArray acc, INDArray x) {
+    if (x == null) return acc;
+    return acc == null ? x : acc.addi(x);
+  }
+
+  /** Whether any projection of this layer has a trainable adapter. */
+  boolean trained(Map<String, ActiveLora> lora) {
+    return ActiveLora.trains(lora, q) || ActiveLora.trains(lora, k) || ActiveLora.trains(lora, v) || ActiveLora.trains(lora, o) || mlp.adapted(lora);
+  }
+}

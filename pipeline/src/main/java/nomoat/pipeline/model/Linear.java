@@ -1,0 +1,90 @@
+package nomoat.pipeline.model;
+
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A frozen projection with LoRA: y = x W^T (+ bias) + sum_f s_f (x A_f^T) B_f^T + s (drop(x) A^T) B^T.
+ * W is [out, in] (HF layout), x is [N, in], y is [N, out]. Only the trainable adapter gets gradients.
+ */
+final class Linear {
+  final String path;      // "model.layers.3.self_attn.q_proj"
+  final INDArray w;       // [out, in]
+  final INDArray bias;    // [out] or null
+
+  Linear(String path, INDArray w, INDArray bias) {
+    this.path = path;
+    this.w = w;
+    this.bias = bias;
+  }
+
+  /** What backward needs: the input, the (dropped-out) input the adapter saw, u = drop(x) A^T [N, r]. */
+  record Cache(INDArray x, INDArray xd, INDArray mask, INDArray u) {}
+
+  INDArray forward(INDArray x, ActiveLora lora, Cache[] save) {
+    INDArray y = Ops.mm(x, w, false, true);                                   // [N, out]
+    if (bias != null) y.addiRowVector(bias);
+    INDArray xd = null, mask = null, u = null;
+    if (lora != null) {
+      for (int f = 0; f < lora.frozenA.size(); f++) {
+        INDArray uf = Ops.mm(x, lora.frozenA.get(f), false, true);          // [N, r]
+        Ops.mmInto(uf, lora.frozenB.get(f), y, false, true, lora.frozenScale.get(f), 1.0);
+      }
+      if (lora.trainable()) {
+        xd = x;
+        if (lora.dropout > 0) {
+          mask = dropoutMask(x.dataType(), x.rows(), x.columns(), lora.dropout, lora.dropoutSeed);
+          xd = x.mul(mask);
+        }
+        u = Ops.mm(xd, lora.a, false, true);                                 // [N, r]
+        Ops.mmInto(u, lora.b, y, false, true, lora.scale, 1.0);
+      }
+    }
+    if (save != null) save[0] = new Cache(x, xd, mask, u);
+    return y;
+  }
+
+  /**
+   * dy [N, out] -> dx [N, in] (null unless needDx); adds dA [r, in], dB [out, r] of the trainable adapter to grads.
+   * The frozen weight gets no gradient.
+   */
+  INDArray backward(INDArray dy, Cache c, ActiveLora lora, boolean needDx, Grads grads) {
+    INDArray dx = needDx ? Ops.mm(dy, w, false, false) : null;               // [N, in]
+    if (lora == null) return dx;
+    if (needDx)
+      for (int f = 0; f < lora.frozenA.size(); f++) {
+        INDArray duf = Ops.mm(dy, lora.frozenB.get(f), false, false);        // [N, r]
+        Ops.mmInto(duf, lora.frozenA.get(f), dx, false, false, lora.frozenScale.get(f), 1.0);
+      }
+    if (lora.trainable()) {
+      INDArray dB = grads.b(path, lora.b);
+      Ops.mmInto(dy, c.u, dB, true, false, lora.scale, 1.0);                 // dB += s dy^T u
+      INDArray du = Ops.mm(dy, lora.b, false, false).muli(lora.scale);       // [N, r]
+      INDArray dA = grads.a(path, lora.a);
+      Ops.mmInto(du, c.xd, dA, true, false, 1.0, 1.0);                       // dA += du^T drop(x)
+      if (needDx) {
+        if (c.mask == null) Ops.mmInto(du, lora.a, dx, false, false, 1.0, 1.0);
+        else dx.addi(Ops.mm(du, lora.a, false, false).muli(c.mask));
+      }
+    }
+    return dx;
+  }
+
+  /** Inverted-dropout mask [rows, cols]: 0 with probability p, else 1/(1-p); a pure function of the seed. */
+  static INDArray dropoutMask(DataType dt, long rows, long cols, double p, long seed) {
+    SplittableRandom rnd = new SplittableRandom(seed);
+    int n = Math.toIntExact(rows * cols);
+    double keep = 1.0 / (1.0 - p);
+    if (dt == DataType.DOUBLE) {
+      double[] m = new double[n];
+      for (int i = 0; i < n; i++) m[i] = rnd.nextDouble() < p ? 0.0 : keep;
+      return Nd4j.create(m, new long[] {rows, cols}, 'c');
+    }
+    float[] m = new float[n];
+    float k = (float) keep;
+    for (int i = 0; i < n; i++) m[i] = rnd.nextDouble() < p ? 0f : k;
+    return Nd4j.create(m, new long[] {rows, cols}, 'c');
+  }
+}

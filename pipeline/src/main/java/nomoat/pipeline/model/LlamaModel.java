@@ -1,0 +1,88 @@
+package nomoat.pipeline.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import nomoat.pipeline.lora.LoraAdapter;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A LLaMA decoder over frozen weights: embedding, blocks, final norm, LM head. Immutable and safe to share
+ * between threads (every step allocates its own activations), so an executor JVM can cache one instance.
+ * Runs in the weights' dtype (FP32 in production; tests use DOUBLE).
+ */
+public final class LlamaModel {
+  private final LlamaWeights weights;
+  private final LlamaConfig config;
+  final INDArray embed;            // [V, H]
+  final INDArray head;             // [V, H]
+  final List<DecoderLayer> layers;
+  final RmsNorm finalNorm;
+  final double[] invFreq;
+
+  public LlamaModel(LlamaWeights weights) {
+    this.weights = weights;
+    this.config = weights.config();
+    LlamaConfig c = config;
+    embed = weights.get("model.embed_tokens.weight");
+    head = weights.lmHead();
+    List<DecoderLayer> ls = new ArrayList<>();
+    for (int i = 0; i < c.numLayers(); i++) {
+      String p = "model.layers." + i + ".";
+      ls.add(new DecoderLayer(i,
+          new RmsNorm(weights.get(p + "input_layernorm.weight"), c.rmsNormEps()),
+          linear(i, "q_proj"), linear(i, "k_proj"), linear(i, "v_proj"), linear(i, "o_proj"),
+          new RmsNorm(weights.get(p + "post_attention_layernorm.weight"), c.rmsNormEps()),
+          new Mlp(linear(i, "gate_proj"), linear(i, "up_proj"), linear(i, "down_proj"))));
+    }
+    layers = List.copyOf(ls);
+    finalNorm = new RmsNorm(weights.get("model.norm.weight"), c.rmsNormEps());
+    invFreq = Rope.invFreq(c);
+  }
+
+  private Linear linear(int layer, String module) {
+    String path = LoraAdapter.modulePath(layer, module);
+    return new Linear(path, weights.get(path + ".weight"), weights.has(path + ".bias") ? weights.get(path + ".bias") : null);
+  }
+
+  public LlamaConfig config() { return config; }
+
+  public LlamaWeights weights() { return weights; }
+
+  public DataType dataType() { return embed.dataType(); }
+
+  /** Token embeddings [ids.length, H]. */
+  INDArray embed(int[] ids) {
+    for (int id : ids)
+      if (id < 0 || id >= config.vocabSize()) throw new IllegalArgumentException("token id " + id + " outside vocab of " + config.vocabSize());
+    return Nd4j.pullRows(embed, 1, ids);
+  }
+
+  /** Rotary tables {cos, sinSigned} for the given positions and head count. */
+  INDArray[] rope(int[] positions, int heads) {
+    return Rope.tables(invFreq, positions, heads, dataType());
+  }
+
+  /** Everything the layers share during one step over a batch. */
+  DecoderLayer.Step step(Batch batch, Map<String, ActiveLora> lora) {
+    LlamaConfig c = config;
+    int b = batch.batchSize(), t = batch.seqLen(), nh = c.numHeads();
+    INDArray[] rq = rope(batch.positionIds(), nh), rk = rope(batch.positionIds(), c.numKvHeads());
+    double[] mask = new double[b * nh * t * t];
+    for (int r = 0; r < b; r++) {
+      int base = r * nh * t * t;
+      for (int tq = 0; tq < t; tq++) {
+        boolean any = false;
+        for (int tk = 0; tk < t; tk++)
+          if (!batch.attends(r, tq, tk)) mask[base + tq * t + tk] = Attention.MASKED;
+          else any = true;
+        if (!any) mask[base + tq * t + tq] = 0;   // a padding query that sees nothing attends to itself (output unused)
+      }
+      for (int h = 1; h < nh; h++) System.arraycopy(mask, base, mask, base + h * t * t, t * t);
+    }
+    INDArray m = Ops.fromDoubles(mask, dataType(), (long) b * nh * t, t);
+    return new DecoderLayer.Step(new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim()), m, rq[0], rq[1], rk[0], rk[1], lora);
+  }
+}

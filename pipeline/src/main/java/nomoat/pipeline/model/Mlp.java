@@ -1,0 +1,48 @@
+package nomoat.pipeline.model;
+
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** SwiGLU: y = down(silu(gate(x)) * up(x)). x, y [N, H]; gate/up outputs [N, I]. */
+final class Mlp {
+  final Linear gate, up, down;
+
+  Mlp(Linear gate, Linear up, Linear down) {
+    this.gate = gate;
+    this.up = up;
+    this.down = down;
+  }
+
+  record Cache(Linear.Cache gate, Linear.Cache up, Linear.Cache down, INDArray g, INDArray u, INDArray sig, INDArray silu) {}
+
+  INDArray forward(INDArray x, Map<String, ActiveLora> lora, Cache[] save) {
+    Linear.Cache[] cg = save != null ? new Linear.Cache[1] : null, cu = save != null ? new Linear.Cache[1] : null,
+        cd = save != null ? new Linear.Cache[1] : null;
+    INDArray g = gate.forward(x, lora.get(gate.path), cg);                    // [N, I]
+    INDArray u = up.forward(x, lora.get(up.path), cu);                        // [N, I]
+    INDArray sig = Transforms.sigmoid(g, true);
+    INDArray silu = g.mul(sig);
+    INDArray y = down.forward(silu.mul(u), lora.get(down.path), cd);          // [N, H]
+    if (save != null) save[0] = new Cache(cg[0], cu[0], cd[0], g, u, sig, silu);
+    return y;
+  }
+
+  boolean adapted(Map<String, ActiveLora> lora) {
+    return ActiveLora.trains(lora, gate) || ActiveLora.trains(lora, up) || ActiveLora.trains(lora, down);
+  }
+
+  /** dy [N, H] -> dx [N, H] when needDx, else null; adapter gradients into grads. */
+  INDArray backward(INDArray dy, Cache c, Map<String, ActiveLora> lora, boolean needDx, Grads grads) {
+    boolean needAct = needDx || ActiveLora.trains(lora, gate) || ActiveLora.trains(lora, up);
+    INDArray da = down.backward(dy, c.down, lora.get(down.path), needAct, grads);   // [N, I]
+    if (!needAct) return null;
+    INDArray du = da.mul(c.silu);
+    // d silu(g)/dg = sig * (1 + g * (1 - sig))
+    INDArray dsilu = c.sig.rsub(1.0).muli(c.g).addi(1.0).muli(c.sig);
+    INDArray dg = da.muli(c.u).muli(dsilu);
+    INDArray dxg = gate.backward(dg, c.gate, lora.get(gate.path), needDx, grads);
+    INDArray dxu = up.backward(du, c.up, lora.get(up.path), needDx, grads);
+    return needDx ? dxg.addi(dxu) : null;
+  }
+}

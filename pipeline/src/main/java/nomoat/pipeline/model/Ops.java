@@ -1,0 +1,45 @@
+package nomoat.pipeline.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** The few ND4J operations the engine leans on, named the way the layers read. */
+final class Ops {
+  private Ops() {}
+
+  /** a @ b with optional transposes (no copies: BLAS transpose flags). */
+  static INDArray mm(INDArray a, INDArray b, boolean ta, boolean tb) {
+    return Nd4j.gemm(a, b, ta, tb);
+  }
+
+  /** c = alpha * op(a) @ op(b) + beta * c, written into c. */
+  static void mmInto(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
+    Nd4j.gemm(a, b, c, ta, tb, alpha, beta);
+  }
+
+  /** An array of the given dtype holding a Java float/double copy of values. */
+  static INDArray fromDoubles(double[] values, DataType dt, long... shape) {
+    if (dt == DataType.DOUBLE) return Nd4j.create(values, shape, 'c');
+    float[] f = new float[values.length];
+    for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
+    return Nd4j.create(f, shape, 'c');
+  }
+
+  /**
+   * Row-wise softmax of a 2D array, in place. (libnd4j's SoftMax op returns NaN for DOUBLE rows whose entries
+   * are all near -1e9, i.e. fully masked rows, so the engine uses its own.)
+   */
+  static INDArray softmaxRowsInPlace(INDArray z) {
+    z.subiColumnVector(z.max(true, 1));
+    Transforms.exp(z, false);
+    return z.diviColumnVector(z.sum(true, 1));
+  }
+
+  /** Rows of src picked by idx; an index equal to src.rows() picks a zero row. */
+  static INDArray gatherRowsOrZero(INDArray src, int[] idx) {
+    INDArray padded = Nd4j.concat(0, src, Nd4j.zeros(src.dataType(), 1, src.columns()));
+    return Nd4j.pullRows(padded, 1, idx);
+  }
+}

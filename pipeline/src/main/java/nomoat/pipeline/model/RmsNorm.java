@@ -1,0 +1,33 @@
+package nomoat.pipeline.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/** y = w * x / sqrt(mean(x^2) + eps), per row. x, y [N, H]; w [H]. */
+final class RmsNorm {
+  final INDArray w;
+  final double eps;
+
+  RmsNorm(INDArray w, double eps) {
+    this.w = w;
+    this.eps = eps;
+  }
+
+  record Cache(INDArray xhat, INDArray rstd) {}   // xhat = x * rstd [N, H]; rstd [N, 1]
+
+  INDArray forward(INDArray x, Cache[] save) {
+    long h = x.columns();
+    INDArray ms = x.mul(x).sum(true, 1).divi(h);                       // [N, 1]
+    INDArray rstd = Transforms.pow(ms.addi(eps), -0.5, false);         // [N, 1]
+    INDArray xhat = x.mulColumnVector(rstd);
+    if (save != null) save[0] = new Cache(xhat, rstd);
+    return xhat.mulRowVector(w);
+  }
+
+  /** dx = rstd * (g - xhat * mean(g * xhat)), g = dy * w. */
+  INDArray backward(INDArray dy, Cache c) {
+    INDArray g = dy.mulRowVector(w);
+    INDArray m = g.mul(c.xhat).sum(true, 1).divi(g.columns());        // [N, 1]
+    return g.subi(c.xhat.mulColumnVector(m)).muliColumnVector(c.rstd);
+  }
+}

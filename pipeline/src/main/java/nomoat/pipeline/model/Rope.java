@@ -1,0 +1,82 @@
+package nomoat.pipeline.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Rotary position embedding in HF's rotate_half layout: per head, out = x * cos + rotate_half(x) * sin with
+ * rotate_half([x1, x2]) = [-x2, x1]. We write it as out = x * cos + swap(x) * sinSigned with sinSigned = [-sin, sin]
+ * so that backward is dx = dout * cos + swap(dout * sinSigned). Tables are [N, heads * headDim].
+ */
+final class Rope {
+  private Rope() {}
+
+  /** inv_freq[i] = 1 / theta^(2i/d), i < d/2, with optional llama3 rope_scaling (transformers semantics). */
+  static double[] invFreq(LlamaConfig c) {
+    int d = c.headDim();
+    double[] inv = new double[d / 2];
+    for (int i = 0; i < d / 2; i++) inv[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / d);
+    LlamaConfig.RopeScaling s = c.ropeScaling();
+    if (s != null) {
+      double lowWavelen = s.originalMaxPositionEmbeddings() / s.lowFreqFactor();
+      double highWavelen = s.originalMaxPositionEmbeddings() / s.highFreqFactor();
+      for (int i = 0; i < inv.length; i++) {
+        double wavelen = 2 * Math.PI / inv[i];
+        double scaled = wavelen > lowWavelen ? inv[i] / s.factor() : inv[i];
+        boolean medium = !(wavelen < highWavelen) && !(wavelen > lowWavelen);
+        if (medium) {
+          double smooth = (s.originalMaxPositionEmbeddings() / wavelen - s.lowFreqFactor()) / (s.highFreqFactor() - s.lowFreqFactor());
+          scaled = (1 - smooth) * scaled / s.factor() + smooth * scaled;
+        }
+        inv[i] = scaled;
+      }
+    }
+    return inv;
+  }
+
+  /** {cos, sinSigned}, each [N, heads * d], for the given positions (angles in float32 unless dt is DOUBLE). */
+  static INDArray[] tables(double[] invFreq, int[] positions, int heads, DataType dt) {
+    int h = invFreq.length, d = 2 * h, n = positions.length, w = heads * d;
+    double[] cos = new double[n * w], sin = new double[n * w];
+    boolean f32 = dt != DataType.DOUBLE;
+    double[] c = new double[h], s = new double[h];
+    for (int r = 0; r < n; r++) {
+      for (int i = 0; i < h; i++) {
+        double ang = f32 ? (float) ((float) positions[r] * (float) invFreq[i]) : positions[r] * invFreq[i];
+        c[i] = Math.cos(ang);
+        s[i] = Math.sin(ang);
+      }
+      int base = r * w;
+      for (int hd = 0; hd < heads; hd++, base += d)
+        for (int i = 0; i < h; i++) {
+          cos[base + i] = c[i];
+          cos[base + h + i] = c[i];
+          sin[base + i] = -s[i];
+          sin[base + h + i] = s[i];
+        }
+    }
+    return new INDArray[] {Ops.fromDoubles(cos, dt, n, w), Ops.fromDoubles(sin, dt, n, w)};
+  }
+
+  /** x [N, heads*d] -> rotated [N, heads*d]. */
+  static INDArray forward(INDArray x, INDArray cos, INDArray sinSigned, int headDim) {
+    return swapHalves(x, headDim).muli(sinSigned).addi(x.mul(cos));
+  }
+
+  static INDArray backward(INDArray dout, INDArray cos, INDArray sinSigned, int headDim) {
+    return swapHalves(dout.mul(sinSigned), headDim).addi(dout.mul(cos));
+  }
+
+  /** Per head, [x1, x2] -> [x2, x1]. */
+  static INDArray swapHalves(INDArray x, int headDim) {
+    long n = x.rows() * (x.columns() / headDim);
+    int h = headDim / 2;
+    INDArray x3 = x.reshape('c', n, 2, h);
+    INDArray out = Nd4j.createUninitialized(x.dataType(), n, 2, h);
+    out.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(x3.get(NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all()));
+    out.get(NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all()).assign(x3.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()));
+    return out.reshape('c', x.rows(), x.columns());
+  }
+}

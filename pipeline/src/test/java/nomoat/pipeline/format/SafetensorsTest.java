@@ -1,0 +1,177 @@
+package nomoat.pipeline.format;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import nomoat.pipeline.NomoatException;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+class SafetensorsTest {
+  static final Configuration CONF = new Configuration();
+
+  static Map<String, INDArray> sample() {
+    Nd4j.getRandom().setSeed(7);
+    Map<String, INDArray> m = new TreeMap<>();
+    m.put("a.weight", Nd4j.randn(DataType.FLOAT, 5, 3));
+    m.put("b.bias", Nd4j.randn(DataType.FLOAT, 7));
+    m.put("c.big", Nd4j.randn(DataType.FLOAT, 3, 400_000)); // > one 1M-element read chunk
+    m.put("d.cube", Nd4j.randn(DataType.FLOAT, 2, 3, 4));
+    return m;
+  }
+
+  static String uri(Path p) { return p.toUri().toString(); }
+
+  @Test
+  void f32RoundTripIsExact(@TempDir Path dir) throws IOException {
+    Map<String, INDArray> in = sample();
+    String f = uri(dir.resolve("x.safetensors"));
+    Safetensors.write(CONF, f, in, Safetensors.Dtype.F32, Map.of("step", "12"));
+    try (Safetensors.Reader r = Safetensors.open(CONF, f)) {
+      assertEquals(Map.of("format", "pt", "step", "12"), r.metadata());
+      assertEquals(in.keySet(), r.tensors().keySet());
+      for (String k : in.keySet()) {
+        assertArrayEquals(in.get(k).shape(), r.read(k).shape(), k);
+        assertEquals(in.get(k), r.read(k), k);
+      }
+    }
+    // header: u64 length, a multiple of 8, JSON padded with spaces
+    byte[] bytes = Files.readAllBytes(dir.resolve("x.safetensors"));
+    long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    assertEquals(0, n % 8);
+    JsonNode h = new ObjectMapper().readTree(new String(bytes, 8, (int) n, StandardCharsets.UTF_8));
+    assertEquals("pt", h.get("__metadata__").get("format").asText());
+    assertEquals("F32", h.get("a.weight").get("dtype").asText());
+    assertEquals(8 + n + 4L * (15 + 7 + 1_200_000 + 24), bytes.length);
+  }
+
+  @Test
+  void f16AndBf16RoundTripsRoundToNearestEven(@TempDir Path dir) {
+    Map<String, INDArray> in = sample();
+    for (Safetensors.Dtype dt : new Safetensors.Dtype[] {Safetensors.Dtype.F16, Safetensors.Dtype.BF16}) {
+      String f = uri(dir.resolve(dt + ".safetensors"));
+      Safetensors.write(CONF, f, in, dt, null);
+      Map<String, INDArray> out = Safetensors.read(CONF, f);
+      for (String k : in.keySet()) {
+        float[] want = in.get(k).dup().data().asFloat(), got = out.get(k).data().asFloat();
+        for (int i = 0; i < want.length; i++) {
+          float r = dt == Safetensors.Dtype.F16 ? HalfFloats.halfToFloat(HalfFloats.floatToHalf(want[i]))
+              : HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(want[i]));
+          assertEquals(r, got[i], k + "[" + i + "]");
+          assertEquals(want[i], got[i], Math.abs(want[i]) * (dt == Safetensors.Dtype.F16 ? 1e-3 : 8e-3) + 1e-7);
+        }
+      }
+    }
+  }
+
+  @Test
+  void bf16RoundingMatchesPytorch() {
+    // torch.tensor([...]).to(torch.bfloat16): ties go to the even mantissa
+    assertEquals(1.0f, bf(1f + 0x1p-8f)); // halfway between 1 and 1+2^-7: even is 1
+    assertEquals(1f + 0x1p-6f, bf(1f + 3 * 0x1p-8f)); // halfway between 1+2^-7 and 1+2^-6: even is 1+2^-6
+    assertEquals(1f + 0x1p-7f, bf(1f + 0x1p-8f + 0x1p-20f)); // just above halfway rounds up
+    assertEquals(Float.POSITIVE_INFINITY, bf(Float.MAX_VALUE)); // rounds up past the largest bf16
+    assertEquals(-0.0f, bf(-0.0f));
+    assertTrue(Float.isNaN(bf(Float.NaN)));
+    assertEquals(Float.NEGATIVE_INFINITY, bf(Float.NEGATIVE_INFINITY));
+    assertEquals((short) 0x3f80, HalfFloats.floatToBf16(1f));
+  }
+
+  @Test
+  void f16RoundingMatchesIeee() {
+    assertEquals(1.0f, hf(1f + 0x1p-11f));
+    assertEquals(1f + 0x1p-9f, hf(1f + 3 * 0x1p-11f));
+    assertEquals(65504f, hf(65519f));
+    assertEquals(Float.POSITIVE_INFINITY, hf(65520f));
+    assertEquals(0x1p-24f, hf(0.75f * 0x1p-24f)); // subnormal rounding
+    assertEquals(0f, hf(0x1p-25f)); // exactly half the smallest subnormal: ties to even (0)
+    assertEquals(0x1p-24f, hf(0x1p-25f + 0x1p-40f));
+    assertEquals(3 * 0x1p-24f + 0x1p-24f, hf(3.5f * 0x1p-24f)); // subnormal tie to even: 4 * 2^-24
+    assertTrue(Float.isNaN(hf(Float.NaN)));
+    // every finite half survives half -> float -> half
+    for (int h = 0; h < 0x10000; h++) {
+      float f = HalfFloats.halfToFloat((short) h);
+      if (!Float.isNaN(f)) assertEquals((short) h, HalfFloats.floatToHalf(f), "half 0x" + Integer.toHexString(h));
+    }
+  }
+
+  static float bf(float f) { return HalfFloats.bf16ToFloat(HalfFloats.floatToBf16(f)); }
+
+  static float hf(float f) { return HalfFloats.halfToFloat(HalfFloats.floatToHalf(f)); }
+
+  // ---------------------------------------------------------------- hostile files
+
+  static Path craft(Path dir, long headerLen, String header, int dataBytes) throws IOException {
+    byte[] h = header.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(headerLen).put(h);
+    Path p = dir.resolve("hostile.safetensors");
+    Files.write(p, b.array());
+    return p;
+  }
+
+  static Path craft(Path dir, String header, int dataBytes) throws IOException {
+    return craft(dir, header.getBytes(StandardCharsets.UTF_8).length, header, dataBytes);
+  }
+
+  static void assertRefused(Path p, String... fragments) {
+    NomoatException e = assertThrows(NomoatException.class, () -> Safetensors.read(CONF, uri(p)));
+    assertEquals(NomoatException.ExitCode.INPUT_DATA, e.exitCode());
+    assertTrue(e.getMessage().contains(p.toString()), e.getMessage());
+    for (String f : fragments) assertTrue(e.getMessage().contains(f), "'" + f + "' not in: " + e.getMessage());
+  }
+
+  @Test
+  void hostileHeadersAreRefusedClearly(@TempDir Path dir) throws IOException {
+    Files.write(dir.resolve("short.safetensors"), new byte[] {1, 2, 3});
+    assertRefused(dir.resolve("short.safetensors"), "shorter than");
+    assertRefused(craft(dir, Long.MAX_VALUE, "{}", 0), "header length");
+    assertRefused(craft(dir, -1L, "{}", 0), "header length");
+    assertRefused(craft(dir, 1L << 40, "{}", 0), "header length");
+    assertRefused(craft(dir, 10, "{}", 0), "header length"); // longer than the file
+    assertRefused(craft(dir, "{not json", 0), "not valid JSON");
+    assertRefused(craft(dir, "[1, 2]", 0), "not a JSON object");
+    assertRefused(craft(dir, "{\"__metadata__\": {\"a\": 1}}", 0), "__metadata__");
+  }
+
+  @Test
+  void hostileTensorEntriesAreRefusedClearly(@TempDir Path dir) throws IOException {
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"I64\", \"shape\": [2], \"data_offsets\": [0, 16]}}", 16), "'t'", "I64");
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]}}", 8), "'t'", "outside");
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"F32\", \"shape\": [3], \"data_offsets\": [0, 16]}}", 16), "'t'", "needs 12");
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [8, 4]}}", 16), "'t'");
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"F32\", \"shape\": [-4], \"data_offsets\": [0, 16]}}", 16), "'t'", "dimension");
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"F32\", \"shape\": [4294967296, 4294967296, 4294967296], \"data_offsets\": [0, 16]}}", 16),
+        "'t'", "overflows");
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"F32\", \"shape\": [1073741824, 1073741824], \"data_offsets\": [0, 16]}}", 16),
+        "'t'");
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"F32\", \"shape\": [4]}}", 16), "'t'", "data_offsets");
+    assertRefused(craft(dir, "{\"t\": {\"shape\": [4], \"data_offsets\": [0, 16]}}", 16), "'t'", "dtype");
+    assertRefused(craft(dir, "{\"t\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0, 16]},"
+        + " \"u\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 16]}}", 16), "overlap");
+  }
+
+  @Test
+  void aValidCraftedFileReads(@TempDir Path dir) throws IOException {
+    String header = "{\"t\": {\"dtype\": \"F32\", \"shape\": [2, 2], \"data_offsets\": [0, 16]}}";
+    byte[] h = header.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(8 + h.length + 16).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(h.length).put(h).putFloat(1f).putFloat(2f).putFloat(3f).putFloat(4f);
+    Path p = dir.resolve("ok.safetensors");
+    Files.write(p, b.array());
+    assertEquals(Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}}), Safetensors.read(CONF, uri(p)).get("t"));
+  }
+}
