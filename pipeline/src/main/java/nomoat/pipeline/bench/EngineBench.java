@@ -1,0 +1,138 @@
+package nomoat.pipeline.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Training-step benchmark of the nomoat engine, comparable with the PyTorch peer (peer_bench.py): random FP32
+ * LLaMA models A and B, LoRA on q,v or all 7 projections; one step = forward + backward + AdamW. Reports median
+ * tokens/s, achieved GFLOP/s (peer's FLOP estimate), ND4J's SGEMM peak measured in the same run and peak RSS.
+ * Every measurement runs in its own child JVM so VmHWM is per run. Exit code 0 on success, 2 on bad arguments,
+ * 1 when a measurement fails.
+ */
+public final class EngineBench {
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private EngineBench() {}
+
+  public static void main(String[] argv) {
+    BenchArgs a;
+    try {
+      a = BenchArgs.parse(argv);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try {
+      if (a.child() != null) {
+        Map<String, Object> res = switch (a.child()) {
+          case "sgemm" -> sgemmChild();
+          case "train" -> TrainStepBench.run(a, BenchModel.named(a.config()), a.targets().get(0));
+          default -> throw new IllegalArgumentException("unknown child kind " + a.child());
+        };
+        res.put("openblas_coretype", System.getenv("OPENBLAS_CORETYPE"));
+        System.out.println(new ObjectMapper().writeValueAsString(res));
+        System.out.flush();
+        System.exit(0); // ND4J's native threads must not keep the child alive
+      }
+      drive(a);
+    } catch (Exception e) {
+      System.err.println("engine bench failed: " + e.getMessage());
+      e.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private static Map<String, Object> sgemmChild() {
+    SgemmPeak.Result r = SgemmPeak.measure(2048, 2, 10);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("kind", "sgemm");
+    out.put("n", r.n());
+    out.put("median_s", r.medianSeconds());
+    out.put("gflops_median", r.gflopsMedian());
+    out.put("gflops_best", r.gflopsBest());
+    out.put("peak_rss_mib", ProcessMemory.now().peakRssMib());
+    return out;
+  }
+
+  private static void drive(BenchArgs a) throws IOException, InterruptedException {
+    Map<String, Object> results = new LinkedHashMap<>();
+    Map<String, Object> host = new LinkedHashMap<>();
+    host.put("nproc", Runtime.getRuntime().availableProcessors());
+    host.put("java", System.getProperty("java.version"));
+    host.put("openblas_coretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(OpenBLAS autodetect)"));
+    host.put("loadavg_before", loadavg());
+    results.put("host", host);
+
+    Map<String, Object> sg = runChild(a, List.of("--child", "sgemm"));
+    results.put("sgemm", sg);
+    double peak = ((Number) sg.get("gflops_median")).doubleValue();
+    System.out.printf("nomoat ND4J SGEMM 2048^3 (%d threads, OPENBLAS_CORETYPE=%s): median %.1f GFLOP/s (best %.1f)%n",
+        a.threads(), sg.get("openblas_coretype"), peak, ((Number) sg.get("gflops_best")).doubleValue());
+
+    List<Map<String, Object>> runs = new ArrayList<>();
+    for (String cfg : a.configs())
+      for (String tgt : a.targets()) {
+        Map<String, Object> r = runChild(a, List.of("--child", "train", "--config", cfg, "--targets", tgt,
+            "--steps", Integer.toString(a.stepsFor(cfg)), "--warmup", Integer.toString(a.warmup()),
+            "--r", Integer.toString(a.r()), "--alpha", Double.toString(a.alpha()), "--seed", Long.toString(a.seed())));
+        double gflops = ((Number) r.get("gflops_achieved")).doubleValue();
+        r.put("pct_of_sgemm_peak", 100.0 * gflops / peak);
+        r.put("loadavg_after", loadavg());
+        runs.add(r);
+        System.out.printf("nomoat config %s LoRA %s (r=%d, %s trainable): %.0f tok/s (step median %.3f s, min %.3f, "
+                + "max %.3f), %.1f GFLOP/s = %.0f%% of SGEMM peak, peak RSS %.0f MiB (after model build %.0f MiB), "
+                + "loss %.3f->%.3f%n", cfg, tgt, a.r(), r.get("params_lora"), num(r, "tokens_per_s_median"),
+            num(r, "step_s_median"), num(r, "step_s_min"), num(r, "step_s_max"), gflops, num(r, "pct_of_sgemm_peak"),
+            num(r, "peak_rss_mib"), num(r, "rss_after_model_mib"), num(r, "loss_first"), num(r, "loss_last"));
+      }
+    results.put("runs", runs);
+    host.put("loadavg_after", loadavg());
+    if (a.jsonOut() != null) JSON.writeValue(new File(a.jsonOut()), results);
+  }
+
+  private static double num(Map<String, Object> r, String key) { return ((Number) r.get(key)).doubleValue(); }
+
+  /** Runs this class in a fresh JVM (same classpath and JVM options) and parses the JSON on its last stdout line. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> runChild(BenchArgs a, List<String> childArgs) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    for (String opt : ManagementFactory.getRuntimeMXBean().getInputArguments())
+      if (!opt.startsWith("-agentlib") && !opt.startsWith("-javaagent")) cmd.add(opt);
+    cmd.addAll(a.childJvmOpts());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(EngineBench.class.getName());
+    cmd.addAll(List.of("--threads", Integer.toString(a.threads())));
+    cmd.addAll(childArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+    pb.environment().put("OMP_NUM_THREADS", Integer.toString(a.threads()));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    int rc = p.waitFor();
+    String[] lines = out.strip().split("\n");
+    if (rc != 0 || lines.length == 0 || !lines[lines.length - 1].startsWith("{"))
+      throw new IOException("child " + childArgs + " failed with exit code " + rc);
+    return new ObjectMapper().readValue(lines[lines.length - 1], LinkedHashMap.class);
+  }
+
+  private static List<String> loadavg() {
+    try {
+      return List.of(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")).subList(0, 3);
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+}
