@@ -5,12 +5,14 @@ import java.util.List;
 
 /** Command line of {@link EngineBench}; the same flags and defaults as peer_bench.py where they overlap. */
 record BenchArgs(List<String> configs, List<String> targets, Integer steps, int warmup, int r, double alpha,
-                 int threads, long seed, String jsonOut, String child, String config, List<String> childJvmOpts) {
+                 int threads, long seed, String jsonOut, String child, String config, List<String> childJvmOpts,
+                 boolean profile) {
 
   static final String USAGE = """
       usage: EngineBench [--configs A,B] [--targets qv,all7] [--steps N (default A:16, B:6)] [--warmup 2]
                          [--r 8] [--alpha 16] [--threads 2] [--seed 0] [--json-out FILE]
                          [--child-jvm-opt OPT]...   (extra JVM option for each measured child; repeatable)
+                         [--profile]   (also sample the measured steps with JFR and print where the time goes)
       Each (config, targets) pair and the SGEMM peak run in their own JVM so peak RSS is per run.""";
 
   static BenchArgs parse(String[] argv) {
@@ -21,9 +23,14 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
     long seed = 0;
     String jsonOut = null, child = null, config = null;
     List<String> jvmOpts = new ArrayList<>();
+    boolean profile = false;
     for (int i = 0; i < argv.length; i++) {
       String flag = argv[i];
       if (flag.equals("-h") || flag.equals("--help")) throw new IllegalArgumentException(USAGE);
+      if (flag.equals("--profile")) {
+        profile = true;
+        continue;
+      }
       if (i + 1 >= argv.length) throw new IllegalArgumentException("missing value for " + flag + "\n" + USAGE);
       String v = argv[++i];
       switch (flag) {
@@ -45,7 +52,7 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
     configs.forEach(BenchModel::named);
     targets.forEach(BenchModel::targets);
     if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0");
-    return new BenchArgs(configs, targets, steps, warmup, r, alpha, threads, seed, jsonOut, child, config, jvmOpts);
+    return new BenchArgs(configs, targets, steps, warmup, r, alpha, threads, seed, jsonOut, child, config, jvmOpts, profile);
   }
 
   int stepsFor(String config) { return steps != null ? steps : config.equalsIgnoreCase("A") ? 16 : 6; }

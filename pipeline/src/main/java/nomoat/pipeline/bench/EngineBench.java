@@ -84,9 +84,11 @@ public final class EngineBench {
     List<Map<String, Object>> runs = new ArrayList<>();
     for (String cfg : a.configs())
       for (String tgt : a.targets()) {
-        Map<String, Object> r = runChild(a, List.of("--child", "train", "--config", cfg, "--targets", tgt,
+        List<String> childArgs = new ArrayList<>(List.of("--child", "train", "--config", cfg, "--targets", tgt,
             "--steps", Integer.toString(a.stepsFor(cfg)), "--warmup", Integer.toString(a.warmup()),
             "--r", Integer.toString(a.r()), "--alpha", Double.toString(a.alpha()), "--seed", Long.toString(a.seed())));
+        if (a.profile()) childArgs.add("--profile");
+        Map<String, Object> r = runChild(a, childArgs);
         double gflops = ((Number) r.get("gflops_achieved")).doubleValue();
         r.put("pct_of_sgemm_peak", 100.0 * gflops / peak);
         r.put("loadavg_after", loadavg());
@@ -96,10 +98,20 @@ public final class EngineBench {
                 + "loss %.3f->%.3f%n", cfg, tgt, a.r(), r.get("params_lora"), num(r, "tokens_per_s_median"),
             num(r, "step_s_median"), num(r, "step_s_min"), num(r, "step_s_max"), gflops, num(r, "pct_of_sgemm_peak"),
             num(r, "peak_rss_mib"), num(r, "rss_after_model_mib"), num(r, "loss_first"), num(r, "loss_last"));
+        if (r.get("profile") instanceof Map<?, ?> prof) printProfile(prof);
       }
     results.put("runs", runs);
     host.put("loadavg_after", loadavg());
     if (a.jsonOut() != null) JSON.writeValue(new File(a.jsonOut()), results);
+  }
+
+  private static void printProfile(Map<?, ?> prof) {
+    System.out.printf("  where the measured steps' time goes (%s JFR samples of the training thread):%n", prof.get("samples"));
+    for (String table : List.of("by_component", "by_line", "by_native_op")) {
+      StringBuilder sb = new StringBuilder("  " + table.replace('_', ' ') + ":");
+      ((Map<?, ?>) prof.get(table)).forEach((k, v) -> sb.append(' ').append(k).append(' ').append(v).append('%'));
+      System.out.println(sb);
+    }
   }
 
   private static double num(Map<String, Object> r, String key) { return ((Number) r.get(key)).doubleValue(); }

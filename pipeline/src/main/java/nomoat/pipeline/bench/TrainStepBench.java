@@ -25,7 +25,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 final class TrainStepBench {
   private TrainStepBench() {}
 
-  static Map<String, Object> run(BenchArgs a, BenchModel m, String targets) {
+  static Map<String, Object> run(BenchArgs a, BenchModel m, String targets) throws java.io.IOException {
     double rssStart = ProcessMemory.now().rssMib();
     LlamaConfig config = m.toLlamaConfig();
     LlamaModel model = new LlamaModel(RandomLlama.weights(config, a.seed()));
@@ -40,12 +40,19 @@ final class TrainStepBench {
     int steps = a.stepsFor(m.name());
     double[] times = new double[steps];
     List<Double> losses = new ArrayList<>();
+    StepProfile profile = null;
     for (int s = 0; s < a.warmup() + steps; s++) {
+      if (s == a.warmup() && a.profile()) profile = new StepProfile();
       long t0 = System.nanoTime();
       LocalTrainer.StepMetrics r = trainer.step(List.of(batches.get(s % batches.size())));
       double dt = (System.nanoTime() - t0) / 1e9;
       losses.add(r.loss());
       if (s >= a.warmup()) times[s - a.warmup()] = dt;
+    }
+    Map<String, Object> where = null;
+    if (profile != null) {
+      where = profile.finish();
+      profile.close();
     }
     double med = Stats.median(times);
     long tokens = (long) m.batch() * m.seq();
@@ -82,6 +89,7 @@ final class TrainStepBench {
     out.put("loss_first", losses.get(0));
     out.put("loss_last", losses.get(losses.size() - 1));
     out.put("threads", a.threads());
+    if (where != null) out.put("profile", where);
     return out;
   }
 

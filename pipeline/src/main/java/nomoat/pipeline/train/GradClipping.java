@@ -7,13 +7,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class GradClipping {
   private GradClipping() {}
 
-  /** L2 norm over all tensors together (sqrt of the sum of every squared element), in double. */
+  /** L2 norm over all tensors together (sqrt of the sum of every squared element), in double, in Java. */
   public static double globalNorm(Map<String, INDArray> grads) {
     double sumSq = 0;
-    for (INDArray g : grads.values()) {
-      double n = g.norm2Number().doubleValue();
-      sumSq += n * n;
-    }
+    for (INDArray g : grads.values())
+      for (double v : HostTensors.toDoubles(g)) sumSq += v * v;
     return Math.sqrt(sumSq);
   }
 
@@ -27,7 +25,12 @@ public final class GradClipping {
     double norm = globalNorm(grads);
     if (!Double.isFinite(norm)) return norm;
     double coef = maxNorm / (norm + 1e-6);
-    if (coef < 1.0) for (INDArray g : grads.values()) g.muli(coef);
+    if (coef < 1.0)
+      for (INDArray g : grads.values()) {
+        double[] v = HostTensors.toDoubles(g);
+        for (int i = 0; i < v.length; i++) v[i] *= coef;
+        HostTensors.assign(g, v);
+      }
     return norm;
   }
 }
