@@ -15,6 +15,7 @@ final class ActiveLora {
   INDArray a, b;          // trainable: A [r, in], B [out, r]; null when this projection has none
   double scale, dropout;
   long dropoutSeed;
+  long firstToken;        // index of this step's first row in the whole batch (dropout masks are per global row)
 
   boolean trainable() { return a != null; }
 
@@ -28,6 +29,10 @@ final class ActiveLora {
 
   /** The terms for every adapted module path, from a stack of frozen adapters and one trainable adapter. */
   static java.util.Map<String, ActiveLora> collect(List<LoraAdapter> frozen, LoraAdapter trainable, long seed) {
+    return collect(frozen, trainable, seed, 0);
+  }
+
+  static java.util.Map<String, ActiveLora> collect(List<LoraAdapter> frozen, LoraAdapter trainable, long seed, long firstToken) {
     java.util.Map<String, ActiveLora> out = new java.util.HashMap<>();
     if (frozen != null)
       for (LoraAdapter f : frozen)
@@ -45,6 +50,7 @@ final class ActiveLora {
         t.scale = trainable.spec().scale();
         t.dropout = trainable.spec().dropout();
         t.dropoutSeed = mix(seed, path.hashCode());
+        t.firstToken = firstToken;
       }
     return out;
   }

@@ -47,6 +47,15 @@ public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int
 
   public int numTokens() { return batchSize * seqLen; }
 
+  /** Rows [from, to) as a batch of their own. */
+  public Batch rows(int from, int to) {
+    if (from < 0 || to > batchSize || from >= to) throw new IllegalArgumentException("rows [" + from + ", " + to + ") of " + batchSize);
+    int a = from * seqLen, b = to * seqLen;
+    return new Batch(to - from, seqLen, Arrays.copyOfRange(inputIds, a, b), Arrays.copyOfRange(labels, a, b),
+        attentionMask == null ? null : Arrays.copyOfRange(attentionMask, a, b),
+        segmentIds == null ? null : Arrays.copyOfRange(segmentIds, a, b), Arrays.copyOfRange(positionIds, a, b));
+  }
+
   /** Examples right-padded (pad id 0, label -100, attention 0) to seqLen, one per row. */
   public static Batch of(List<TokenizedExample> examples, int seqLen) {
     int b = examples.size();

@@ -36,11 +36,14 @@ public final class EngineSpeedCheck {
     for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(c.vocabSize());
     Batch bt = new Batch(batch, seq, ids, ids.clone(), null, null, null);
     for (int i = 0; i < 2; i++) ForwardBackward.run(model, List.of(), ad, bt, i);
-    long t0 = System.nanoTime();
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long t0 = System.nanoTime(), c0 = os.getProcessCpuTime();
     double loss = 0;
     for (int i = 0; i < steps; i++) loss = ForwardBackward.run(model, List.of(), ad, bt, i).meanLoss();
-    double sec = (System.nanoTime() - t0) / 1e9 / steps;
-    System.out.printf("cfg %s: %.1f ms/step, %.0f tokens/s (loss %.4f)%n", cfg, sec * 1e3, batch * seq / sec, loss);
+    double sec = (System.nanoTime() - t0) / 1e9 / steps, cpu = (os.getProcessCpuTime() - c0) / 1e9 / steps;
+    System.out.printf("cfg %s: %.1f ms/step wall, %.0f tokens/s; process CPU %.1f ms/step (loss %.4f)%n", cfg, sec * 1e3,
+        batch * seq / sec, cpu * 1e3, loss);
   }
 
   static LlamaWeights randomWeights(LlamaConfig c, long seed) {

@@ -20,7 +20,37 @@ public final class ForwardBackward {
    * @param seed      dropout seed: the same (batch, seed) gives the same result
    */
   public static StepResult run(LlamaModel model, List<LoraAdapter> frozen, LoraAdapter trainable, Batch batch, long seed) {
-    Map<String, ActiveLora> lora = ActiveLora.collect(frozen, trainable, seed);
+    int shards = Math.min(batch.batchSize(), EngineThreads.get());
+    int per = (batch.batchSize() + shards - 1) / shards;
+    int n = (batch.batchSize() + per - 1) / per;
+    List<StepResult> parts = EngineThreads.runAll(n, i -> {
+      int from = i * per, to = Math.min(batch.batchSize(), from + per);
+      return runRows(model, frozen, trainable, n == 1 ? batch : batch.rows(from, to), seed, (long) from * batch.seqLen());
+    });
+    StepResult r = parts.get(0);
+    for (int i = 1; i < parts.size(); i++) {
+      StepResult p = parts.get(i);
+      r.gradA().forEach((k, g) -> g.addi(p.gradA().get(k)));
+      r.gradB().forEach((k, g) -> g.addi(p.gradB().get(k)));
+      r = new StepResult(r.lossSum() + p.lossSum(), r.tokenCount() + p.tokenCount(), r.gradA(), r.gradB());
+    }
+    return r;
+  }
+
+  /** One shard on the calling thread; firstToken is the shard's offset in the whole batch (for dropout masks). */
+  static StepResult runRows(LlamaModel model, List<LoraAdapter> frozen, LoraAdapter trainable, Batch batch, long seed, long firstToken) {
+    Grads grads = new Grads();                       // outside the step workspace: these escape
+    if (trainable != null)
+      for (String path : trainable.a().keySet()) {
+        grads.a(path, trainable.a().get(path));
+        grads.b(path, trainable.b().get(path));
+      }
+    double lossSum = Ops.inStepWorkspace(() -> lossAndBackward(model, ActiveLora.collect(frozen, trainable, seed, firstToken), batch, grads));
+    return new StepResult(lossSum, batch.lossRows().length, new TreeMap<>(grads.a), new TreeMap<>(grads.b));
+  }
+
+  /** Returns the loss sum; accumulates adapter gradients into grads. */
+  private static double lossAndBackward(LlamaModel model, Map<String, ActiveLora> lora, Batch batch, Grads grads) {
     DecoderLayer.Step st = model.step(batch, lora);
     List<DecoderLayer> layers = model.layers;
     int lowest = layers.size();
@@ -35,8 +65,6 @@ public final class ForwardBackward {
     }
     // loss on the rows that predict a trained token
     int[] rows = batch.lossRows();
-    Map<String, INDArray> gA = new TreeMap<>(), gB = new TreeMap<>();
-    Grads grads = new Grads();
     double lossSum = 0;
     if (rows.length > 0) {
       int[] targets = new int[rows.length];
@@ -56,11 +84,6 @@ public final class ForwardBackward {
           dx = layers.get(i).backward(dx, caches[i][0], st, i > lowest, grads);
       }
     }
-    if (trainable != null)
-      for (String path : trainable.a().keySet()) {
-        gA.put(path, grads.a(path, trainable.a().get(path)));
-        gB.put(path, grads.b(path, trainable.b().get(path)));
-      }
-    return new StepResult(lossSum, rows.length, gA, gB);
+    return lossSum;
   }
 }

@@ -3,7 +3,6 @@ package nomoat.pipeline.model;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A frozen projection with LoRA: y = x W^T (+ bias) + sum_f s_f (x A_f^T) B_f^T + s (drop(x) A^T) B^T.
@@ -35,7 +34,7 @@ final class Linear {
       if (lora.trainable()) {
         xd = x;
         if (lora.dropout > 0) {
-          mask = dropoutMask(x.dataType(), x.rows(), x.columns(), lora.dropout, lora.dropoutSeed);
+          mask = dropoutMask(x.dataType(), x.rows(), x.columns(), lora.dropout, lora.dropoutSeed, lora.firstToken);
           xd = x.mul(mask);
         }
         u = Ops.mm(xd, lora.a, false, true);                                 // [N, r]
@@ -72,19 +71,18 @@ final class Linear {
     return dx;
   }
 
-  /** Inverted-dropout mask [rows, cols]: 0 with probability p, else 1/(1-p); a pure function of the seed. */
-  static INDArray dropoutMask(DataType dt, long rows, long cols, double p, long seed) {
-    SplittableRandom rnd = new SplittableRandom(seed);
-    int n = Math.toIntExact(rows * cols);
+  /**
+   * Inverted-dropout mask [rows, cols]: 0 with probability p, else 1/(1-p). Row r's values are a pure function of
+   * (seed, firstRow + r), so splitting a batch into shards gives the same masks.
+   */
+  static INDArray dropoutMask(DataType dt, long rows, long cols, double p, long seed, long firstRow) {
+    int n = Math.toIntExact(rows * cols), c = Math.toIntExact(cols);
     double keep = 1.0 / (1.0 - p);
-    if (dt == DataType.DOUBLE) {
-      double[] m = new double[n];
-      for (int i = 0; i < n; i++) m[i] = rnd.nextDouble() < p ? 0.0 : keep;
-      return Nd4j.create(m, new long[] {rows, cols}, 'c');
+    double[] m = new double[n];
+    for (int r = 0; r < rows; r++) {
+      SplittableRandom rnd = new SplittableRandom(ActiveLora.mix(seed, firstRow + r));
+      for (int i = r * c; i < (r + 1) * c; i++) m[i] = rnd.nextDouble() < p ? 0.0 : keep;
     }
-    float[] m = new float[n];
-    float k = (float) keep;
-    for (int i = 0; i < n; i++) m[i] = rnd.nextDouble() < p ? 0f : k;
-    return Nd4j.create(m, new long[] {rows, cols}, 'c');
+    return Ops.fromDoubles(m, dt, rows, cols);
   }
 }

@@ -1,6 +1,12 @@
 package nomoat.pipeline.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -8,6 +14,22 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /** The few ND4J operations the engine leans on, named the way the layers read. */
 final class Ops {
   private Ops() {}
+
+  /**
+   * Per-thread scratch memory for one step's activations: arrays allocated inside come from one reused block
+   * (sized on the first step) instead of a fresh native allocation each; nothing allocated inside may escape.
+   */
+  static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
+      .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.1)
+      .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
+      .policySpill(SpillPolicy.REALLOCATE).build();
+
+  static <T> T inStepWorkspace(java.util.function.Supplier<T> work) {
+    if (Boolean.getBoolean("nomoat.noWorkspace")) return work.get();
+    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "nomoat-step")) {
+      return work.get();
+    }
+  }
 
   /** a @ b with optional transposes (no copies: BLAS transpose flags). */
   static INDArray mm(INDArray a, INDArray b, boolean ta, boolean tb) {

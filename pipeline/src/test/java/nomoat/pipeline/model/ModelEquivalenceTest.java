@@ -117,6 +117,31 @@ class ModelEquivalenceTest {
     assertEquals(separate.lossSum(), Scoring.loss(model, List.of(ad), Batch.of(List.of(e1, e2, e3), 7)).lossSum(), 1e-10);
   }
 
+  @Test
+  void shardingAcrossThreadsKeepsLossGradientsAndDropoutMasks() {
+    LlamaConfig c = TinyModels.gqa();
+    LlamaModel model = new LlamaModel(TinyModels.weights(c, DataType.DOUBLE, 9));
+    LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(2, 4, 0.3, Set.copyOf(LoraSpec.ALL_MODULES), null), DataType.DOUBLE, 10);
+    int[] ids = TinyModels.randomIds(RND, 3 * 6, c.vocabSize());
+    Batch batch = new Batch(3, 6, ids, ids.clone(), null, null, null);
+    int before = EngineThreads.get();
+    try {
+      EngineThreads.set(1);
+      StepResult one = ForwardBackward.run(model, List.of(), ad, batch, 5);
+      EngineThreads.set(3);
+      StepResult three = ForwardBackward.run(model, List.of(), ad, batch, 5);
+      assertEquals(one.tokenCount(), three.tokenCount());
+      assertEquals(one.lossSum(), three.lossSum(), 1e-10);
+      for (String p : ad.a().keySet()) {
+        assertTrue(maxAbsDiff(one.gradA().get(p), three.gradA().get(p)) < 1e-10, p);
+        assertTrue(maxAbsDiff(one.gradB().get(p), three.gradB().get(p)) < 1e-10, p);
+      }
+      assertTrue(Math.abs(one.lossSum() - ForwardBackward.run(model, List.of(), ad, batch, 6).lossSum()) > 1e-6, "dropout follows the seed");
+    } finally {
+      EngineThreads.set(before);
+    }
+  }
+
   /** Tokens before promptLen are the prompt (not trained); the first token can never be a target. */
   static TokenizedExample example(int[] ids, int promptLen) {
     int[] labels = ids.clone();

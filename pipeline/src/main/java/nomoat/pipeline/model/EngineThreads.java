@@ -1,0 +1,70 @@
+package nomoat.pipeline.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Parallelism of one training step. A batch's rows are split into contiguous shards, one per thread, each
+ * run with single-threaded BLAS, and the shards' sums are added in shard order. This scales better than
+ * multi-threaded BLAS on small matrices and keeps every op (norms, softmax, rotary) parallel too.
+ * Default: system property {@code nomoat.engine.threads}, else the number of available processors.
+ * With more than one thread the process's BLAS is set to one thread (the engine parallelises itself).
+ * Results for a given thread count are deterministic; different thread counts agree to float rounding.
+ */
+public final class EngineThreads {
+  private EngineThreads() {}
+
+  private static volatile int threads = Integer.getInteger("nomoat.engine.threads", Runtime.getRuntime().availableProcessors());
+  private static ExecutorService pool;
+
+  public static int get() { return threads; }
+
+  public static synchronized void set(int n) {
+    if (n < 1) throw new IllegalArgumentException("engine threads must be >= 1, got " + n);
+    threads = n;
+  }
+
+  /** Runs task(0..n-1), in parallel when n > 1, and returns the results in index order. */
+  static <T> List<T> runAll(int n, IntFunction<T> task) {
+    List<T> out = new ArrayList<>(n);
+    if (n == 1) {
+      out.add(task.apply(0));
+      return out;
+    }
+    List<Future<T>> fs = new ArrayList<>(n);
+    ExecutorService p = pool();
+    for (int i = 0; i < n; i++) {
+      int shard = i;
+      fs.add(p.submit(() -> task.apply(shard)));
+    }
+    try {
+      for (Future<T> f : fs) out.add(f.get());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      if (e.getCause() instanceof Error err) throw err;
+      throw new IllegalStateException(e.getCause());
+    }
+    return out;
+  }
+
+  private static synchronized ExecutorService pool() {
+    if (pool == null) {
+      Nd4j.factory().blas().setMaxThreads(1);
+      pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "nomoat-engine");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return pool;
+  }
+}
