@@ -32,10 +32,12 @@ public final class Gguf {
   private static final int MAGIC = 0x46554747; // "GGUF" read as little-endian u32
   private static final int MAX_DIMS = 4;
   private static final int MAX_STRING_BYTES = 1 << 24;
+  /** Largest metadata array accepted (vocabularies and merge lists are well under a million entries). */
+  private static final long MAX_ARRAY_LENGTH = 1 << 22;
 
   /** ggml tensor types this reader dequantizes: id, elements per block, bytes per block. */
   public enum GgmlType {
-    F32(0, 1, 4), F16(1, 1, 2), Q4_0(2, 32, 18), Q8_0(8, 32, 34), BF16(30, 1, 2);
+    F32(0, 1, 4), F16(1, 1, 2), Q4_0(2, 32, 18), Q8_0(8, 32, 34), Q4_K(12, 256, 144), Q6_K(14, 256, 210), BF16(30, 1, 2);
     public final int id, blockElems, blockBytes;
     GgmlType(int id, int blockElems, int blockBytes) { this.id = id; this.blockElems = blockElems; this.blockBytes = blockBytes; }
 
@@ -143,7 +145,7 @@ public final class Gguf {
       TensorInfo t = info(name);
       if (t.nbytes() > Integer.MAX_VALUE - 8) throw NomoatException.inputData("tensor '" + name + "' in " + path + " is too large to copy");
       byte[] b = new byte[(int) t.nbytes()];
-      Storage.readFully(in, path, t.offset(), b, b.length);
+      HadoopFiles.readFully(in, path, t.offset(), b, b.length);
       return b;
     }
 
@@ -154,8 +156,8 @@ public final class Gguf {
       byte[] bx = new byte[1 << 20], by = new byte[1 << 20];
       for (long done = 0; done < x.nbytes(); ) {
         int n = (int) Math.min(bx.length, x.nbytes() - done);
-        Storage.readFully(in, path, x.offset() + done, bx, n);
-        Storage.readFully(in, path, y.offset() + done, by, n);
+        HadoopFiles.readFully(in, path, x.offset() + done, bx, n);
+        HadoopFiles.readFully(in, path, y.offset() + done, by, n);
         if (!Arrays.equals(bx, 0, n, by, 0, n)) return false;
         done += n;
       }
@@ -172,8 +174,8 @@ public final class Gguf {
       float[] vals = new float[blocksPerChunk * t.type().blockElems];
       for (long b = 0; b < blocks; ) {
         int nb = (int) Math.min(blocksPerChunk, blocks - b);
-        Storage.readFully(in, path, t.offset() + b * t.type().blockBytes, raw, nb * t.type().blockBytes);
-        dequantize(t.type(), raw, nb, vals);
+        HadoopFiles.readFully(in, path, t.offset() + b * t.type().blockBytes, raw, nb * t.type().blockBytes);
+        GgmlBlocks.dequantize(t.type(), raw, nb, vals);
         FloatTensors.put(out, b * t.type().blockElems, vals, nb * t.type().blockElems);
         b += nb;
       }
@@ -182,14 +184,14 @@ public final class Gguf {
 
     @Override
     public void close() {
-      Storage.closeQuietly(in);
+      HadoopFiles.closeQuietly(in);
     }
   }
 
   public static Reader open(Configuration conf, String uri) {
     Path path = new Path(uri);
-    long fileLen = Storage.length(conf, path);
-    FSDataInputStream in = Storage.open(conf, path);
+    long fileLen = HadoopFiles.length(conf, path);
+    FSDataInputStream in = HadoopFiles.open(conf, path);
     try {
       Cursor c = new Cursor(path, in, fileLen);
       if (fileLen < 24) throw c.bad("file is " + fileLen + " bytes, too short for a GGUF header");
@@ -234,7 +236,7 @@ public final class Gguf {
         int typeId = c.i32();
         GgmlType type = GgmlType.of(typeId);
         if (type == null)
-          throw c.bad("tensor '" + name + "' has ggml type " + typeId + "; supported: F32, F16, BF16, Q8_0, Q4_0");
+          throw c.bad("tensor '" + name + "' has ggml type " + typeId + "; supported: F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q6_K");
         long offset = c.i64();
         names.add(name);
         types.add(type);
@@ -275,44 +277,8 @@ public final class Gguf {
           throw c.bad("tensors '" + byOffset.get(i - 1).name() + "' and '" + byOffset.get(i).name() + "' overlap");
       return new Reader(path, in, version, alignment, metadata, tensors);
     } catch (RuntimeException e) {
-      Storage.closeQuietly(in);
+      HadoopFiles.closeQuietly(in);
       throw e;
-    }
-  }
-
-  // ggml block formats: Q8_0 = f16 d, 32 x i8 q; x = d*q.  Q4_0 = f16 d, 16 bytes; x[j] = d*(lo(q[j])-8), x[j+16] = d*(hi(q[j])-8).
-  static void dequantize(GgmlType type, byte[] raw, int nBlocks, float[] out) {
-    ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-    switch (type) {
-      case F32:
-        for (int i = 0; i < nBlocks; i++) out[i] = b.getFloat(i * 4);
-        break;
-      case F16:
-        for (int i = 0; i < nBlocks; i++) out[i] = HalfFloats.halfToFloat(b.getShort(i * 2));
-        break;
-      case BF16:
-        for (int i = 0; i < nBlocks; i++) out[i] = HalfFloats.bf16ToFloat(b.getShort(i * 2));
-        break;
-      case Q8_0:
-        for (int i = 0; i < nBlocks; i++) {
-          int base = i * 34;
-          float d = HalfFloats.halfToFloat(b.getShort(base));
-          for (int j = 0; j < 32; j++) out[i * 32 + j] = d * raw[base + 2 + j];
-        }
-        break;
-      case Q4_0:
-        for (int i = 0; i < nBlocks; i++) {
-          int base = i * 18;
-          float d = HalfFloats.halfToFloat(b.getShort(base));
-          for (int j = 0; j < 16; j++) {
-            int q = raw[base + 2 + j] & 0xff;
-            out[i * 32 + j] = d * ((q & 0x0f) - 8);
-            out[i * 32 + j + 16] = d * ((q >>> 4) - 8);
-          }
-        }
-        break;
-      default:
-        throw new IllegalStateException("unreachable: " + type);
     }
   }
 
@@ -348,7 +314,7 @@ public final class Gguf {
         if (pos < bufStart || pos >= bufStart + bufLen) {
           bufStart = pos;
           bufLen = (int) Math.min(buf.length, fileLen - pos);
-          Storage.readFully(in, path, bufStart, buf, bufLen);
+          HadoopFiles.readFully(in, path, bufStart, buf, bufLen);
         }
         int off = (int) (pos - bufStart);
         int k = Math.min(n - done, bufLen - off);
@@ -412,6 +378,7 @@ public final class Gguf {
           int min = minSize(elemType);
           if (min < 0) throw bad("metadata key '" + key + "' is an array of unknown type " + elemType);
           if (n > (fileLen - pos) / min) throw bad("array length " + n + " of '" + key + "' cannot fit in the file");
+          if (n > MAX_ARRAY_LENGTH) throw bad("array length " + n + " of '" + key + "' exceeds the limit of " + MAX_ARRAY_LENGTH);
           List<Object> list = new ArrayList<>((int) n);
           for (long i = 0; i < n; i++) list.add(value(elemType, key));
           return Collections.unmodifiableList(list);

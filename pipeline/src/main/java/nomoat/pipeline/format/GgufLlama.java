@@ -166,9 +166,11 @@ public final class GgufLlama {
     Integer pad = padRaw >= 0 && padRaw < pieces.size() ? (int) padRaw : null;
     boolean addBos = !r.has("tokenizer.ggml.add_bos_token") || r.bool("tokenizer.ggml.add_bos_token");
     boolean addEos = r.has("tokenizer.ggml.add_eos_token") && r.bool("tokenizer.ggml.add_eos_token");
+    boolean addSpacePrefix = !r.has("tokenizer.ggml.add_space_prefix") || r.bool("tokenizer.ggml.add_space_prefix");
     String chatTemplate = r.has("tokenizer.chat_template") ? r.string("tokenizer.chat_template") : null;
     try {
-      return SpmTokenizerJson.build(new SpmTokenizerJson.Vocab(pieces, sc, ty, unk, bos, eos, pad, addBos, addEos, modelMaxLength, chatTemplate));
+      return SpmTokenizerJson.build(new SpmTokenizerJson.Vocab(pieces, sc, ty, unk, bos, eos, pad, addBos, addEos, addSpacePrefix, modelMaxLength,
+          chatTemplate));
     } catch (IllegalArgumentException e) {
       throw NomoatException.inputData("GGUF file " + r.path() + ": cannot build a tokenizer from the embedded vocabulary: " + e.getMessage(), e);
     }

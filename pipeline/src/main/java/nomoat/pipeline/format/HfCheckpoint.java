@@ -47,19 +47,19 @@ public final class HfCheckpoint {
     Path d = new Path(dir);
     LlamaConfig config = readConfig(conf, dir);
     Path tokJson = new Path(d, "tokenizer.json");
-    if (!Storage.exists(conf, tokJson))
+    if (!HadoopFiles.exists(conf, tokJson))
       throw NomoatException.inputData("model directory " + dir + " has no tokenizer.json (a tokenizer.model-only checkpoint must be "
           + "re-saved with a fast tokenizer)");
-    byte[] tokenizer = Storage.readAll(conf, tokJson, MAX_JSON_BYTES);
+    byte[] tokenizer = HadoopFiles.readAll(conf, tokJson, MAX_JSON_BYTES);
     Path tokCfg = new Path(d, "tokenizer_config.json");
-    byte[] tokenizerConfig = Storage.exists(conf, tokCfg) ? Storage.readAll(conf, tokCfg, MAX_JSON_BYTES) : "{}".getBytes();
+    byte[] tokenizerConfig = HadoopFiles.exists(conf, tokCfg) ? HadoopFiles.readAll(conf, tokCfg, MAX_JSON_BYTES) : "{}".getBytes();
     return new LoadedModel(config, readWeights(conf, dir, config), tokenizer, tokenizerConfig);
   }
 
   public static LlamaConfig readConfig(Configuration conf, String dir) {
     Path p = new Path(new Path(dir), CONFIG);
-    if (!Storage.exists(conf, p)) throw NomoatException.inputData("no " + CONFIG + " in model directory " + dir);
-    return parseConfig(p.toString(), Storage.readAll(conf, p, MAX_JSON_BYTES));
+    if (!HadoopFiles.exists(conf, p)) throw NomoatException.inputData("no " + CONFIG + " in model directory " + dir);
+    return parseConfig(p.toString(), HadoopFiles.readAll(conf, p, MAX_JSON_BYTES));
   }
 
   /** config.json text -> LlamaConfig; where names the file in messages. */
@@ -199,10 +199,10 @@ public final class HfCheckpoint {
   private static Map<String, String> weightFiles(Configuration conf, Path d) {
     Path index = new Path(d, INDEX);
     Map<String, String> fileOf = new HashMap<>();
-    if (Storage.exists(conf, index)) {
+    if (HadoopFiles.exists(conf, index)) {
       JsonNode map;
       try {
-        map = JSON.readTree(Storage.readAll(conf, index, MAX_JSON_BYTES)).get("weight_map");
+        map = JSON.readTree(HadoopFiles.readAll(conf, index, MAX_JSON_BYTES)).get("weight_map");
       } catch (IOException e) {
         throw NomoatException.inputData(index + " is not valid JSON: " + e.getMessage(), e);
       }
@@ -215,18 +215,18 @@ public final class HfCheckpoint {
         fileOf.put(e.getKey(), file);
       }
       for (String file : new TreeSet<>(fileOf.values()))
-        if (!Storage.exists(conf, new Path(d, file)))
+        if (!HadoopFiles.exists(conf, new Path(d, file)))
           throw NomoatException.inputData(index + " names shard " + file + " which does not exist in " + d);
       return fileOf;
     }
     Path single = new Path(d, SINGLE);
-    if (Storage.exists(conf, single)) {
+    if (HadoopFiles.exists(conf, single)) {
       try (Safetensors.Reader r = Safetensors.open(conf, single)) {
         for (String name : r.tensors().keySet()) fileOf.put(name, SINGLE);
       }
       return fileOf;
     }
-    if (Storage.exists(conf, new Path(d, "pytorch_model.bin")) || Storage.exists(conf, new Path(d, "pytorch_model.bin.index.json")))
+    if (HadoopFiles.exists(conf, new Path(d, "pytorch_model.bin")) || HadoopFiles.exists(conf, new Path(d, "pytorch_model.bin.index.json")))
       throw NomoatException.inputData("model " + d + " has only pickle weights (pytorch_model.bin), which nomoat does not read: "
           + "re-save it with save_pretrained(..., safe_serialization=True)");
     throw NomoatException.inputData("model " + d + " has neither " + SINGLE + " nor " + INDEX);
@@ -285,9 +285,14 @@ public final class HfCheckpoint {
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (String f : TOKENIZER_FILES) {
       Path p = new Path(new Path(sourceDir), f);
-      if (Storage.exists(conf, p)) files.put(f, Storage.readAll(conf, p, MAX_JSON_BYTES));
+      if (HadoopFiles.exists(conf, p)) files.put(f, HadoopFiles.readAll(conf, p, MAX_JSON_BYTES));
     }
     return files;
+  }
+
+  /** {@link #write} in the dtype the source checkpoint had (config torch_dtype). */
+  public static void write(Configuration conf, String dir, LlamaWeights weights, long maxShardBytes, Map<String, byte[]> extraFiles) {
+    write(conf, dir, weights, Safetensors.Dtype.fromTorch(weights.config().torchDtype()), maxShardBytes, extraFiles);
   }
 
   /**
@@ -304,7 +309,7 @@ public final class HfCheckpoint {
         c0.headDim(), c0.rmsNormEps(), c0.ropeTheta(), c0.ropeScaling(), c0.maxPositionEmbeddings(), c0.tieWordEmbeddings(),
         c0.attentionBias(), c0.bosTokenId(), c0.eosTokenIds(), dtype.torchName());
     Path d = new Path(dir);
-    Storage.mkdirs(conf, d);
+    HadoopFiles.mkdirs(conf, d);
     Map<String, long[]> expected = expectedShapes(c);
     List<Map<String, INDArray>> shards = new ArrayList<>();
     Map<String, INDArray> cur = new TreeMap<>();
@@ -325,7 +330,7 @@ public final class HfCheckpoint {
       total += n;
     }
     shards.add(cur);
-    Storage.writeAll(conf, new Path(d, CONFIG), configJson(c));
+    HadoopFiles.writeAll(conf, new Path(d, CONFIG), configJson(c));
     if (shards.size() == 1) {
       Safetensors.write(conf, new Path(d, SINGLE).toString(), shards.get(0), dtype, Map.of("format", "pt"));
     } else {
@@ -338,11 +343,11 @@ public final class HfCheckpoint {
         for (String name : shards.get(i).keySet()) map.put(name, file);
       }
       try {
-        Storage.writeAll(conf, new Path(d, INDEX), JSON.writeValueAsBytes(index));
+        HadoopFiles.writeAll(conf, new Path(d, INDEX), JSON.writeValueAsBytes(index));
       } catch (IOException e) {
         throw new IllegalStateException("cannot encode " + INDEX, e);
       }
     }
-    for (Map.Entry<String, byte[]> f : extraFiles.entrySet()) Storage.writeAll(conf, new Path(d, f.getKey()), f.getValue());
+    for (Map.Entry<String, byte[]> f : extraFiles.entrySet()) HadoopFiles.writeAll(conf, new Path(d, f.getKey()), f.getValue());
   }
 }

@@ -46,14 +46,14 @@ public final class PeftAdapterDir {
 
   public static void write(Configuration conf, String dir, LoraAdapter adapter, String baseModelNameOrPath, Safetensors.Dtype dtype) {
     Path d = new Path(dir);
-    Storage.mkdirs(conf, d);
+    HadoopFiles.mkdirs(conf, d);
     Map<String, INDArray> tensors = new TreeMap<>();
     for (String module : adapter.a().keySet()) {
       tensors.put(PREFIX + module + ".lora_A.weight", adapter.a().get(module));
       tensors.put(PREFIX + module + ".lora_B.weight", adapter.b().get(module));
     }
     Safetensors.write(conf, new Path(d, WEIGHTS).toString(), tensors, dtype, Map.of("format", "pt"));
-    Storage.writeAll(conf, new Path(d, CONFIG), configJson(adapter.spec(), baseModelNameOrPath));
+    HadoopFiles.writeAll(conf, new Path(d, CONFIG), configJson(adapter.spec(), baseModelNameOrPath));
   }
 
   /** adapter_config.json as PEFT's LoraConfig.save_pretrained writes it. */
@@ -107,16 +107,16 @@ public final class PeftAdapterDir {
   public static LoraAdapter read(Configuration conf, String dir, LlamaConfig base) {
     Path d = new Path(dir);
     Path cfgPath = new Path(d, CONFIG), weights = new Path(d, WEIGHTS);
-    if (!Storage.exists(conf, cfgPath)) throw NomoatException.inputData("no " + CONFIG + " in adapter directory " + dir);
-    if (!Storage.exists(conf, weights)) {
-      if (Storage.exists(conf, new Path(d, "adapter_model.bin")))
+    if (!HadoopFiles.exists(conf, cfgPath)) throw NomoatException.inputData("no " + CONFIG + " in adapter directory " + dir);
+    if (!HadoopFiles.exists(conf, weights)) {
+      if (HadoopFiles.exists(conf, new Path(d, "adapter_model.bin")))
         throw NomoatException.inputData(new Path(d, "adapter_model.bin") + " is a pickle file, which nomoat does not read: re-save the "
             + "adapter with save_pretrained(..., safe_serialization=True)");
       throw NomoatException.inputData("no " + WEIGHTS + " in adapter directory " + dir);
     }
     JsonNode c;
     try {
-      c = JSON.readTree(Storage.readAll(conf, cfgPath, 16L << 20));
+      c = JSON.readTree(HadoopFiles.readAll(conf, cfgPath, 16L << 20));
     } catch (IOException e) {
       throw NomoatException.inputData(cfgPath + " is not valid JSON: " + e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package nomoat.pipeline.format;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -39,7 +40,7 @@ public final class Safetensors {
   /** Largest header accepted (the reference implementation's limit). */
   public static final long MAX_HEADER_BYTES = 100_000_000L;
   private static final int CHUNK_ELEMS = 1 << 20;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   public enum Dtype {
     F32(4), F16(2), BF16(2);
@@ -108,7 +109,7 @@ public final class Safetensors {
       float[] vals = new float[chunk];
       for (long done = 0; done < numel; ) {
         int n = (int) Math.min(chunk, numel - done);
-        Storage.readFully(in, path, dataStart + t.begin() + done * t.dtype().bytes, raw, n * t.dtype().bytes);
+        HadoopFiles.readFully(in, path, dataStart + t.begin() + done * t.dtype().bytes, raw, n * t.dtype().bytes);
         decode(t.dtype(), raw, vals, n);
         FloatTensors.put(out, done, vals, n);
         done += n;
@@ -125,7 +126,7 @@ public final class Safetensors {
 
     @Override
     public void close() {
-      Storage.closeQuietly(in);
+      HadoopFiles.closeQuietly(in);
     }
   }
 
@@ -134,24 +135,24 @@ public final class Safetensors {
   }
 
   public static Reader open(Configuration conf, Path path) {
-    long fileLen = Storage.length(conf, path);
-    FSDataInputStream in = Storage.open(conf, path);
+    long fileLen = HadoopFiles.length(conf, path);
+    FSDataInputStream in = HadoopFiles.open(conf, path);
     try {
       if (fileLen < 8) throw bad(path, "file is " + fileLen + " bytes, shorter than the 8-byte header length");
       byte[] lenBytes = new byte[8];
-      Storage.readFully(in, path, 0, lenBytes, 8);
+      HadoopFiles.readFully(in, path, 0, lenBytes, 8);
       long headerLen = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
       if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > fileLen - 8)
         throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " is impossible (file is " + fileLen
             + " bytes, limit " + MAX_HEADER_BYTES + ")");
       byte[] header = new byte[(int) headerLen];
-      Storage.readFully(in, path, 8, header, header.length);
+      HadoopFiles.readFully(in, path, 8, header, header.length);
       long dataLen = fileLen - 8 - headerLen;
       Map<String, String> metadata = new LinkedHashMap<>();
       Map<String, TensorInfo> tensors = parseHeader(path, header, dataLen, metadata);
       return new Reader(path, in, 8 + headerLen, metadata, tensors);
     } catch (RuntimeException e) {
-      Storage.closeQuietly(in);
+      HadoopFiles.closeQuietly(in);
       throw e;
     }
   }
@@ -278,7 +279,7 @@ public final class Safetensors {
     int padded = (json.length + 7) / 8 * 8;
     byte[] head = Arrays.copyOf(json, padded);
     Arrays.fill(head, json.length, padded, (byte) ' ');
-    try (OutputStream out = new BufferedOutputStream(Storage.create(conf, path), 1 << 20)) {
+    try (OutputStream out = new BufferedOutputStream(HadoopFiles.create(conf, path), 1 << 20)) {
       out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
       out.write(head);
       for (String name : names) writeData(out, tensors.get(name), dtype);

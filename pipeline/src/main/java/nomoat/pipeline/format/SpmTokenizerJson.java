@@ -25,9 +25,12 @@ public final class SpmTokenizerJson {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  /** A SentencePiece vocabulary: one piece, score and type per id. pad may be null. */
+  /**
+   * A SentencePiece vocabulary: one piece, score and type per id. pad may be null. addSpacePrefix is
+   * SentencePiece's add_dummy_prefix (a "▁" before the text; true for LLaMA).
+   */
   public record Vocab(List<String> pieces, float[] scores, int[] types, int unkId, int bosId, int eosId, Integer padId,
-                      boolean addBos, boolean addEos, int modelMaxLength, String chatTemplate) {}
+                      boolean addBos, boolean addEos, boolean addSpacePrefix, int modelMaxLength, String chatTemplate) {}
 
   public record Files(byte[] tokenizerJson, byte[] tokenizerConfigJson) {}
 
@@ -93,7 +96,7 @@ public final class SpmTokenizerJson {
     ObjectNode norm = root.putObject("normalizer");
     norm.put("type", "Sequence");
     ArrayNode ns = norm.putArray("normalizers");
-    ns.addObject().put("type", "Prepend").put("prepend", "\u2581");
+    if (v.addSpacePrefix()) ns.addObject().put("type", "Prepend").put("prepend", "\u2581");
     ObjectNode rep = ns.addObject().put("type", "Replace");
     rep.putObject("pattern").put("String", " ");
     rep.put("content", "\u2581");
@@ -107,7 +110,7 @@ public final class SpmTokenizerJson {
     drep.put("content", " ");
     ds.addObject().put("type", "ByteFallback");
     ds.addObject().put("type", "Fuse");
-    ds.addObject().put("type", "Strip").put("content", " ").put("start", 1).put("stop", 0);
+    if (v.addSpacePrefix()) ds.addObject().put("type", "Strip").put("content", " ").put("start", 1).put("stop", 0);
 
     ObjectNode model = root.putObject("model");
     model.put("type", "BPE");
@@ -158,6 +161,7 @@ public final class SpmTokenizerJson {
 
   private static ObjectNode tokenizerConfig(Vocab v) {
     ObjectNode c = JSON.createObjectNode();
+    if (!v.addSpacePrefix()) c.put("add_prefix_space", false);
     c.put("add_bos_token", v.addBos());
     c.put("add_eos_token", v.addEos());
     ObjectNode dec = c.putObject("added_tokens_decoder");

@@ -119,6 +119,46 @@ class GgufTest {
     }
   }
 
+  /** K-quant blocks of random bytes, decoded here element by element (a different walk than the reader's loops). */
+  @Test
+  void kQuantsDequantizeElementByElement() {
+    java.util.Random rnd = new java.util.Random(5);
+    byte[] q4k = new byte[2 * 144], q6k = new byte[2 * 210];
+    rnd.nextBytes(q4k);
+    rnd.nextBytes(q6k);
+    for (int blk = 0; blk < 2; blk++) { // keep the f16 scales finite: 0.25 / 0.125 and 0.0625
+      q4k[blk * 144] = 0x00; q4k[blk * 144 + 1] = 0x34; q4k[blk * 144 + 2] = 0x00; q4k[blk * 144 + 3] = 0x30;
+      q6k[blk * 210 + 208] = 0x00; q6k[blk * 210 + 209] = 0x2c;
+    }
+    float[] got4 = new float[512], got6 = new float[512];
+    GgmlBlocks.dequantize(Gguf.GgmlType.Q4_K, q4k, 2, got4);
+    GgmlBlocks.dequantize(Gguf.GgmlType.Q6_K, q6k, 2, got6);
+    for (int e = 0; e < 512; e++) {
+      int blk = e / 256, x = e % 256, base4 = blk * 144, base6 = blk * 210;
+      // Q4_K: element x is nibble (x % 64 >= 32 ? high : low) of qs[32*(x/64) + x%32], sub-block 2*(x/64) + (x%64)/32
+      int sub = 2 * (x / 64) + (x % 64) / 32;
+      int qb = q4k[base4 + 16 + 32 * (x / 64) + x % 32] & 0xff;
+      int nib = (x % 64) >= 32 ? qb >> 4 : qb & 15;
+      int[] sm = scaleMin(q4k, base4 + 4, sub);
+      assertEquals(0.25f * sm[0] * nib - 0.125f * sm[1], got4[e], 0f, "q4_K " + e);
+      // Q6_K: half n, quadrant k (x%128/32), lane l; low 4 bits from ql[64n + l + 32*(k odd)], nibble k>=2; bits from qh[32n+l] >> 2k
+      int n = x / 128, k = (x % 128) / 32, l = x % 32;
+      int lb = q6k[base6 + 64 * n + l + (k % 2) * 32] & 0xff;
+      int low = k >= 2 ? lb >> 4 : lb & 15;
+      int high = ((q6k[base6 + 128 + 32 * n + l] & 0xff) >> (2 * k)) & 3;
+      int scale = q6k[base6 + 192 + 8 * n + l / 16 + 2 * k];
+      assertEquals(0.0625f * scale * ((low | high << 4) - 32), got6[e], 0f, "q6_K " + e);
+    }
+  }
+
+  /** ggml's 12-byte packing of eight 6-bit (scale, min) pairs. */
+  static int[] scaleMin(byte[] b, int s, int j) {
+    int[] u = new int[12];
+    for (int i = 0; i < 12; i++) u[i] = b[s + i] & 0xff;
+    if (j < 4) return new int[] {u[j] & 63, u[j + 4] & 63};
+    return new int[] {(u[j + 4] & 15) | ((u[j - 4] >> 6) << 4), (u[j + 4] >> 4) | ((u[j] >> 6) << 4)};
+  }
+
   static void assertRefused(Path p, String fragment) {
     NomoatException e = assertThrows(NomoatException.class, () -> Gguf.open(CONF, p.toUri().toString()).close());
     assertEquals(NomoatException.ExitCode.INPUT_DATA, e.exitCode());
@@ -146,7 +186,7 @@ class GgufTest {
     assertRefused(new Bytes().header(3, 0, 1).str("k").u32(8).u64(100).raw(new byte[10]).save(dir, "i.gguf"), "length");
     assertRefused(oneTensor(new long[] {2, 2, 2, 2, 2}, 0, 0).save(dir, "j.gguf"), "'w' has 5 dims");
     assertRefused(oneTensor(new long[] {0}, 0, 0).save(dir, "k.gguf"), "'w' has invalid dimension");
-    assertRefused(oneTensor(new long[] {256}, 12, 0).save(dir, "l.gguf"), "'w' has ggml type 12");
+    assertRefused(oneTensor(new long[] {256}, 13, 0).save(dir, "l.gguf"), "'w' has ggml type 13");
     assertRefused(oneTensor(new long[] {1L << 20, 1L << 20}, 0, 0).save(dir, "m.gguf"), "'w'");
     assertRefused(oneTensor(new long[] {8}, 0, 64).save(dir, "n.gguf"), "'w' data");
     assertRefused(oneTensor(new long[] {8}, 0, 4).save(dir, "o.gguf"), "misaligned");

@@ -59,6 +59,21 @@ class SafetensorsTest {
   }
 
   @Test
+  void scalarAndEmptyTensorsRoundTrip(@TempDir Path dir) {
+    Map<String, INDArray> in = new TreeMap<>();
+    in.put("scalar", Nd4j.scalar(2.5f));
+    in.put("empty", Nd4j.create(DataType.FLOAT, 0, 3));
+    String f = uri(dir.resolve("edge.safetensors"));
+    Safetensors.write(CONF, f, in, Safetensors.Dtype.BF16, null);
+    try (Safetensors.Reader r = Safetensors.open(CONF, f)) {
+      assertArrayEquals(new long[0], r.info("scalar").shape());
+      assertEquals(2.5f, r.read("scalar").getFloat(0));
+      assertArrayEquals(new long[] {0, 3}, r.info("empty").shape());
+      assertEquals(0, r.read("empty").length());
+    }
+  }
+
+  @Test
   void f16AndBf16RoundTripsRoundToNearestEven(@TempDir Path dir) {
     Map<String, INDArray> in = sample();
     for (Safetensors.Dtype dt : new Safetensors.Dtype[] {Safetensors.Dtype.F16, Safetensors.Dtype.BF16}) {
@@ -145,6 +160,8 @@ class SafetensorsTest {
     assertRefused(craft(dir, "{not json", 0), "not valid JSON");
     assertRefused(craft(dir, "[1, 2]", 0), "not a JSON object");
     assertRefused(craft(dir, "{\"__metadata__\": {\"a\": 1}}", 0), "__metadata__");
+    assertRefused(craft(dir, "{\"t\": {}, \"t\": {}}", 0), "Duplicate field 't'");
+    assertRefused(craft(dir, "[".repeat(5000) + "]".repeat(5000), 0), "not valid JSON");
   }
 
   @Test

@@ -10,9 +10,13 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
 import org.apache.hadoop.fs.Path;
 
-/** Small Hadoop FileSystem helpers shared by the format readers/writers (local, HDFS, S3 alike). */
-public final class Storage {
-  private Storage() {}
+/**
+ * Hadoop FileSystem access for model and adapter files (local, HDFS, S3 alike): positioned reads for large
+ * tensor files, and the raw local file system for local paths (see {@link #fs}). Small-file helpers for the
+ * rest of nomoat live in {@code nomoat.pipeline.io.Storage}.
+ */
+public final class HadoopFiles {
+  private HadoopFiles() {}
 
   /**
    * The file system of p. Local paths use the raw local file system: no ".crc" side files are written next
