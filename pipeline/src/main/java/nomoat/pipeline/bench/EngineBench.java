@@ -113,7 +113,7 @@ public final class EngineBench {
   }
 
   private static void printProfile(Map<?, ?> prof) {
-    System.out.printf("  where the measured steps' time goes (%s JFR samples of the training thread):%n", prof.get("samples"));
+    System.out.printf("  where the measured steps' time goes (%s JFR samples of the training threads):%n", prof.get("samples"));
     for (String table : List.of("by_component", "by_line", "by_native_op")) {
       StringBuilder sb = new StringBuilder("  " + table.replace('_', ' ') + ":");
       ((Map<?, ?>) prof.get(table)).forEach((k, v) -> sb.append(' ').append(k).append(' ').append(v).append('%'));
@@ -131,6 +131,7 @@ public final class EngineBench {
     for (String opt : ManagementFactory.getRuntimeMXBean().getInputArguments())
       if (!opt.startsWith("-agentlib") && !opt.startsWith("-javaagent")) cmd.add(opt);
     cmd.addAll(CHILD_MEMORY_OPTS);
+    cmd.add("-Dnomoat.engine.threads=" + a.threads());
     cmd.addAll(a.childJvmOpts());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));

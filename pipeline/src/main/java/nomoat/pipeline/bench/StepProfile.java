@@ -15,10 +15,10 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Where a training step's time goes, from JDK Flight Recorder stack samples of the calling thread (Java and native
- * frames, 10 ms period): shares by engine component (Linear, Attention, ...), by the innermost engine source line
- * (e.g. a gemm call site) and by the ND4J native entry point at the top of the stack. Wall-clock samples of one
- * thread, so the shares add to 100% of that thread's time inside the engine and trainer.
+ * Where a training step's time goes, from JDK Flight Recorder stack samples (Java and native frames, 10 ms period)
+ * of the calling thread and the engine's worker threads ("nomoat-engine"): shares by engine component (Linear,
+ * Attention, ...), by the innermost engine source line (e.g. a gemm call site) and by the ND4J native entry point at
+ * the top of the stack. Shares add to 100% of the sampled running time inside the engine and trainer.
  */
 final class StepProfile implements AutoCloseable {
   private static final Set<String> COMPONENTS = Set.of("Linear", "Attention", "Mlp", "RmsNorm", "Rope", "CrossEntropy",
@@ -42,7 +42,9 @@ final class StepProfile implements AutoCloseable {
       Map<String, Integer> byComponent = new HashMap<>(), byLine = new HashMap<>(), byLeaf = new HashMap<>();
       int n = 0;
       for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-        if (e.getThread("sampledThread") == null || e.getThread("sampledThread").getJavaThreadId() != threadId) continue;
+        jdk.jfr.consumer.RecordedThread t = e.getThread("sampledThread");
+        if (t == null || (t.getJavaThreadId() != threadId && (t.getJavaName() == null || !t.getJavaName().startsWith("nomoat-engine"))))
+          continue;
         if (e.getStackTrace() == null) continue;
         List<RecordedFrame> frames = e.getStackTrace().getFrames();
         String line = null, component = null;
