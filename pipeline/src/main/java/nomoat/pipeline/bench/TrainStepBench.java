@@ -41,14 +41,19 @@ final class TrainStepBench {
     double[] times = new double[steps];
     List<Double> losses = new ArrayList<>();
     StepProfile profile = null;
+    CpuShare cpu = null;
     for (int s = 0; s < a.warmup() + steps; s++) {
-      if (s == a.warmup() && a.profile()) profile = new StepProfile();
+      if (s == a.warmup()) {
+        cpu = new CpuShare();
+        if (a.profile()) profile = new StepProfile();
+      }
       long t0 = System.nanoTime();
       LocalTrainer.StepMetrics r = trainer.step(List.of(batches.get(s % batches.size())));
       double dt = (System.nanoTime() - t0) / 1e9;
       losses.add(r.loss());
       if (s >= a.warmup()) times[s - a.warmup()] = dt;
     }
+    double foreign = cpu.foreignShare();
     Map<String, Object> where = null;
     if (profile != null) {
       where = profile.finish();
@@ -89,6 +94,7 @@ final class TrainStepBench {
     out.put("loss_first", losses.get(0));
     out.put("loss_last", losses.get(losses.size() - 1));
     out.put("threads", a.threads());
+    out.put("foreign_cpu_share_during_run", foreign);
     if (where != null) out.put("profile", where);
     return out;
   }

@@ -52,6 +52,7 @@ public final class LocalTrainer {
     this.params = AdapterParams.of(adapter);
     this.state = state;
     this.settings = settings;
+    if (params.isEmpty()) throw new IllegalArgumentException("the adapter has no trainable tensors (no module matched)");
     if (!params.keySet().equals(state.names()))
       throw new IllegalArgumentException("optimiser state does not match the adapter's tensors");
   }
