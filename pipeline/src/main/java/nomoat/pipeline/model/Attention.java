@@ -53,7 +53,7 @@ final class Attention {
         if (needDv) Ops.mmInto(qBlock(c.p, b, j, s), dO, kvBlock(dvh, b, j, s), true, false, 1.0, 0.0); // dV = P^T dO
       }
     if (!needDq && !needDk) return new INDArray[] {null, null, needDv ? fromHeads(dvh, s.b, s.t, s.nkv, s.d) : null};
-    INDArray rowDot = dp.mul(c.p).sum(true, 1);                                // [rows, 1]
+    INDArray rowDot = Ops.rowDot(dp, c.p);                                     // [rows, 1]
     INDArray ds = dp.subiColumnVector(rowDot).muli(c.p);                        // softmax backward
     INDArray dqh = needDq ? Nd4j.createUninitialized(dout.dataType(), c.qh.shape()) : null;
     INDArray dkh = needDk ? Nd4j.createUninitialized(dout.dataType(), c.kh.shape()) : null;

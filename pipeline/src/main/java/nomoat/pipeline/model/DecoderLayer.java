@@ -26,7 +26,7 @@ final class DecoderLayer {
 
   /** The per-step inputs every layer shares. */
   record Step(Attention.Shape shape, INDArray mask, INDArray cosQ, INDArray sinQ, INDArray cosK, INDArray sinK,
-              Map<String, ActiveLora> lora) {}
+              INDArray rot, Map<String, ActiveLora> lora) {}
 
   INDArray forward(INDArray x, Step st, Cache[] save) {
     boolean keep = save != null;
@@ -35,11 +35,10 @@ final class DecoderLayer {
         cv = keep ? new Linear.Cache[1] : null, co = keep ? new Linear.Cache[1] : null;
     Attention.Cache[] ca = keep ? new Attention.Cache[1] : null;
     Mlp.Cache[] cm = keep ? new Mlp.Cache[1] : null;
-    int d = st.shape.d();
 
     INDArray h = inputNorm.forward(x, n1);                                                 // [N, H]
-    INDArray qs = Rope.forward(q.forward(h, st.lora.get(q.path), cq), st.cosQ, st.sinQ, d);  // [N, nh*d]
-    INDArray ks = Rope.forward(k.forward(h, st.lora.get(k.path), ck), st.cosK, st.sinK, d);  // [N, nkv*d]
+    INDArray qs = Rope.forward(q.forward(h, st.lora.get(q.path), cq), st.cosQ, st.sinQ, st.rot);  // [N, nh*d]
+    INDArray ks = Rope.forward(k.forward(h, st.lora.get(k.path), ck), st.cosK, st.sinK, st.rot);  // [N, nkv*d]
     INDArray vs = v.forward(h, st.lora.get(v.path), cv);                                   // [N, nkv*d]
     INDArray att = Attention.forward(qs, ks, vs, st.mask, st.shape, ca);                    // [N, nh*d]
     INDArray x2 = o.forward(att, st.lora.get(o.path), co).addi(x);                          // [N, H]
@@ -62,10 +61,9 @@ final class DecoderLayer {
     INDArray datt = o.backward(dx2, c.o, lora.get(o.path), needDatt, grads);
     if (!needDatt) return null;
     INDArray[] dqkv = Attention.backward(datt, c.attn, st.shape, needDx || tq, needDx || tk, needDx || tv);
-    int d = st.shape.d();
     INDArray dh = null;
-    if (dqkv[0] != null) dh = sum(dh, q.backward(Rope.backward(dqkv[0], st.cosQ, st.sinQ, d), c.q, lora.get(q.path), needDx, grads));
-    if (dqkv[1] != null) dh = sum(dh, k.backward(Rope.backward(dqkv[1], st.cosK, st.sinK, d), c.k, lora.get(k.path), needDx, grads));
+    if (dqkv[0] != null) dh = sum(dh, q.backward(Rope.backward(dqkv[0], st.cosQ, st.sinQ, st.rot), c.q, lora.get(q.path), needDx, grads));
+    if (dqkv[1] != null) dh = sum(dh, k.backward(Rope.backward(dqkv[1], st.cosK, st.sinK, st.rot), c.k, lora.get(k.path), needDx, grads));
     if (dqkv[2] != null) dh = sum(dh, v.backward(dqkv[2], c.v, lora.get(v.path), needDx, grads));
     if (!needDx) return null;
     return dx2.addi(inputNorm.backward(dh, c.n1));

@@ -16,12 +16,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * Default: system property {@code nomoat.engine.threads}, else the number of available processors.
  * With more than one thread the process's BLAS is set to one thread (the engine parallelises itself).
  * Results for a given thread count are deterministic; different thread counts agree to float rounding.
+ * The worker pool is shared by all callers in the JVM and has exactly {@code get()} threads, so several
+ * concurrent callers (e.g. Spark tasks in one executor) queue rather than multiply threads and per-thread
+ * scratch memory. In an executor running one task per core, set the property to 1 (or spark.task.cpus).
  */
 public final class EngineThreads {
   private EngineThreads() {}
 
   private static volatile int threads = Integer.getInteger("nomoat.engine.threads", Runtime.getRuntime().availableProcessors());
   private static ExecutorService pool;
+  private static int poolSize;
 
   public static int get() { return threads; }
 
@@ -57,9 +61,11 @@ public final class EngineThreads {
   }
 
   private static synchronized ExecutorService pool() {
-    if (pool == null) {
-      Nd4j.factory().blas().setMaxThreads(1);
-      pool = Executors.newCachedThreadPool(r -> {
+    if (pool == null || poolSize != threads) {
+      if (pool == null) Nd4j.factory().blas().setMaxThreads(1);
+      else pool.shutdown();                          // queued work still completes
+      poolSize = threads;
+      pool = Executors.newFixedThreadPool(poolSize, r -> {
         Thread t = new Thread(r, "nomoat-engine");
         t.setDaemon(true);
         return t;

@@ -20,6 +20,7 @@ public final class ForwardBackward {
    * @param seed      dropout seed: the same (batch, seed) gives the same result
    */
   public static StepResult run(LlamaModel model, List<LoraAdapter> frozen, LoraAdapter trainable, Batch batch, long seed) {
+    model.checkAdapters(frozen, trainable);
     int shards = Math.min(batch.batchSize(), EngineThreads.get());
     int per = (batch.batchSize() + shards - 1) / shards;
     int n = (batch.batchSize() + per - 1) / per;
@@ -80,8 +81,14 @@ public final class ForwardBackward {
         java.util.Arrays.fill(map, rows.length);                                      // -> zero row
         for (int i = 0; i < rows.length; i++) map[rows[i]] = i;
         INDArray dx = Ops.gatherRowsOrZero(dsel, map);                                // [N, H]
-        for (int i = layers.size() - 1; i >= lowest; i--)
-          dx = layers.get(i).backward(dx, caches[i][0], st, i > lowest, grads);
+        for (int i = layers.size() - 1; i >= lowest; i--) {
+          // each layer's backward temporaries live in a scratch workspace reused by the next layer
+          DecoderLayer l = layers.get(i);
+          INDArray dy = dx;
+          DecoderLayer.Cache c = caches[i][0];
+          boolean needDx = i > lowest;
+          dx = Ops.inWorkspace("nomoat-backward", () -> Ops.keep(l.backward(dy, c, st, needDx, grads)));
+        }
       }
     }
     return lossSum;

@@ -20,6 +20,7 @@ public final class IncrementalDecoder {
 
   public IncrementalDecoder(LlamaModel model, List<LoraAdapter> adapters, int capacity) {
     this.model = model;
+    model.checkAdapters(adapters, null);
     this.lora = ActiveLora.collect(adapters, null, 0);
     this.capacity = capacity;
     LlamaConfig c = model.config();
@@ -55,8 +56,8 @@ public final class IncrementalDecoder {
     INDArray x = model.embed(tokens);                                        // [tq, H]
     for (DecoderLayer l : model.layers) {
       INDArray h = l.inputNorm.forward(x, null);
-      INDArray q = Rope.forward(l.q.forward(h, lora.get(l.q.path), null), rq[0], rq[1], d);
-      INDArray k = Rope.forward(l.k.forward(h, lora.get(l.k.path), null), rk[0], rk[1], d);
+      INDArray q = Rope.forward(l.q.forward(h, lora.get(l.q.path), null), rq[0], rq[1], model.rot);
+      INDArray k = Rope.forward(l.k.forward(h, lora.get(l.k.path), null), rk[0], rk[1], model.rot);
       INDArray v = l.v.forward(h, lora.get(l.v.path), null);
       INDArray qh = Attention.toHeads(q, 1, tq, nh, d), kh = Attention.toHeads(k, 1, tq, nkv, d), vh = Attention.toHeads(v, 1, tq, nkv, d);
       INDArray kc = keys[l.index], vc = values[l.index];

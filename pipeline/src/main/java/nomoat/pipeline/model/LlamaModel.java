@@ -21,6 +21,7 @@ public final class LlamaModel {
   final List<DecoderLayer> layers;
   final RmsNorm finalNorm;
   final double[] invFreq;
+  final INDArray rot;              // [d, d] rotate_half as a matrix
 
   public LlamaModel(LlamaWeights weights) {
     this.weights = weights;
@@ -40,6 +41,7 @@ public final class LlamaModel {
     layers = List.copyOf(ls);
     finalNorm = new RmsNorm(weights.get("model.norm.weight"), c.rmsNormEps());
     invFreq = Rope.invFreq(c);
+    rot = Rope.rotateHalfMatrix(c.headDim(), embed.dataType());
   }
 
   private Linear linear(int layer, String module) {
@@ -53,6 +55,28 @@ public final class LlamaModel {
 
   public DataType dataType() { return embed.dataType(); }
 
+  /**
+   * Fails with a clear message unless every module of the adapter is a projection of this model and its tensors
+   * fit it: A [r, in], B [out, r], in the model's dtype.
+   */
+  public void checkAdapter(LoraAdapter adapter) {
+    for (String path : adapter.a().keySet()) {
+      if (!weights.has(path + ".weight"))
+        throw new IllegalArgumentException("adapter module '" + path + "' is not a projection of this model (" + config.numLayers() + " layers)");
+      INDArray w = weights.get(path + ".weight"), a = adapter.a().get(path), b = adapter.b().get(path);
+      if (a.rank() != 2 || b.rank() != 2 || a.columns() != w.columns() || b.rows() != w.rows() || a.rows() != b.columns())
+        throw new IllegalArgumentException("adapter module '" + path + "': A " + java.util.Arrays.toString(a.shape()) + " and B "
+            + java.util.Arrays.toString(b.shape()) + " do not fit weight " + java.util.Arrays.toString(w.shape()) + " (need A [r, in], B [out, r])");
+      if (a.dataType() != dataType() || b.dataType() != dataType())
+        throw new IllegalArgumentException("adapter module '" + path + "' is " + a.dataType() + "/" + b.dataType() + " but the model runs in " + dataType());
+    }
+  }
+
+  void checkAdapters(List<LoraAdapter> frozen, LoraAdapter trainable) {
+    if (frozen != null) frozen.forEach(this::checkAdapter);
+    if (trainable != null) checkAdapter(trainable);
+  }
+
   /** Token embeddings [ids.length, H]. */
   INDArray embed(int[] ids) {
     for (int id : ids)
@@ -60,7 +84,7 @@ public final class LlamaModel {
     return Nd4j.pullRows(embed, 1, ids);
   }
 
-  /** Rotary tables {cos, sinSigned} for the given positions and head count. */
+  /** Rotary tables {cos, sin} for the given positions and head count. */
   INDArray[] rope(int[] positions, int heads) {
     return Rope.tables(invFreq, positions, heads, dataType());
   }
@@ -84,6 +108,6 @@ public final class LlamaModel {
     }
     INDArray m = Nd4j.create(mask, new long[] {(long) b * nh * t, t}, 'c');
     if (dataType() != DataType.FLOAT) m = m.castTo(dataType());
-    return new DecoderLayer.Step(new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim()), m, rq[0], rq[1], rk[0], rk[1], lora);
+    return new DecoderLayer.Step(new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim()), m, rq[0], rq[1], rk[0], rk[1], rot, lora);
   }
 }

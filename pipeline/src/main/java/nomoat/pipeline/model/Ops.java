@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -24,11 +25,27 @@ final class Ops {
       .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
       .policySpill(SpillPolicy.REALLOCATE).build();
 
+  static final String STEP = "nomoat-step";
+
   static <T> T inStepWorkspace(java.util.function.Supplier<T> work) {
+    return inWorkspace(STEP, work);
+  }
+
+  /**
+   * Runs work in a named workspace nested in the current one; its memory is reused the next time. Results
+   * that must outlive it are copied out with {@link #keep}.
+   */
+  static <T> T inWorkspace(String id, java.util.function.Supplier<T> work) {
     if (Boolean.getBoolean("nomoat.noWorkspace")) return work.get();
-    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "nomoat-step")) {
+    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, id)) {
       return work.get();
     }
+  }
+
+  /** Moves an array made in a nested workspace into the step workspace (no-op without workspaces). */
+  static INDArray keep(INDArray a) {
+    if (a == null || Boolean.getBoolean("nomoat.noWorkspace")) return a;
+    return a.leverageTo(STEP);
   }
 
   /** a @ b with optional transposes (no copies: BLAS transpose flags). */
@@ -57,6 +74,11 @@ final class Ops {
     z.subiColumnVector(z.max(true, 1));
     Transforms.exp(z, false);
     return z.diviColumnVector(z.sum(true, 1));
+  }
+
+  /** Row-wise dot products of two [rows, cols] arrays: [rows, 1]. */
+  static INDArray rowDot(INDArray a, INDArray b) {
+    return Nd4j.exec(new Dot(a, b, 1)).reshape(a.rows(), 1);
   }
 
   /** Rows of src picked by idx; an index equal to src.rows() picks a zero row. */

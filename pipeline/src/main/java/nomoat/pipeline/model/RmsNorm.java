@@ -16,8 +16,8 @@ final class RmsNorm {
   record Cache(INDArray xhat, INDArray rstd) {}   // xhat = x * rstd [N, H]; rstd [N, 1]
 
   INDArray forward(INDArray x, Cache[] save) {
-    long h = x.columns();
-    INDArray ms = x.mul(x).sum(true, 1).divi(h);                       // [N, 1]
+    INDArray norm = x.norm2(true, 1);                                  // [N, 1]
+    INDArray ms = norm.muli(norm).divi(x.columns());                   // mean(x^2)
     INDArray rstd = Transforms.pow(ms.addi(eps), -0.5, false);         // [N, 1]
     INDArray xhat = x.mulColumnVector(rstd);
     if (save != null) save[0] = new Cache(xhat, rstd);
@@ -27,7 +27,7 @@ final class RmsNorm {
   /** dx = rstd * (g - xhat * mean(g * xhat)), g = dy * w. */
   INDArray backward(INDArray dy, Cache c) {
     INDArray g = dy.mulRowVector(w);
-    INDArray m = g.mul(c.xhat).sum(true, 1).divi(g.columns());        // [N, 1]
+    INDArray m = Ops.rowDot(g, c.xhat).divi(g.columns());             // [N, 1]
     return g.subi(c.xhat.mulColumnVector(m)).muliColumnVector(c.rstd);
   }
 }

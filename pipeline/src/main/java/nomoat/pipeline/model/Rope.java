@@ -2,13 +2,12 @@ package nomoat.pipeline.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Rotary position embedding in HF's rotate_half layout: per head, out = x * cos + rotate_half(x) * sin with
- * rotate_half([x1, x2]) = [-x2, x1]. We write it as out = x * cos + swap(x) * sinSigned with sinSigned = [-sin, sin]
- * so that backward is dx = dout * cos + swap(dout * sinSigned). Tables are [N, heads * headDim].
+ * rotate_half([x1, x2]) = [-x2, x1]. rotate_half is the fixed linear map x @ R (R [d, d]), applied to all heads at
+ * once as one gemm on the [N*heads, d] view, so backward is dx = dout * cos + (dout * sin) @ R^T.
+ * Tables are [N, heads * d] (each head's two halves share the d/2 frequencies).
  */
 final class Rope {
   private Rope() {}
@@ -36,7 +35,7 @@ final class Rope {
     return inv;
   }
 
-  /** {cos, sinSigned}, each [N, heads * d], for the given positions (angles in float32 unless dt is DOUBLE). */
+  /** {cos, sin}, each [N, heads * d], for the given positions (angles in float32 unless dt is DOUBLE). */
   static INDArray[] tables(double[] invFreq, int[] positions, int heads, DataType dt) {
     int h = invFreq.length, d = 2 * h, n = positions.length, w = heads * d;
     double[] cos = new double[n * w], sin = new double[n * w];
@@ -53,30 +52,36 @@ final class Rope {
         for (int i = 0; i < h; i++) {
           cos[base + i] = c[i];
           cos[base + h + i] = c[i];
-          sin[base + i] = -s[i];
+          sin[base + i] = s[i];
           sin[base + h + i] = s[i];
         }
     }
     return new INDArray[] {Ops.fromDoubles(cos, dt, n, w), Ops.fromDoubles(sin, dt, n, w)};
   }
 
+  /** R [d, d] with x @ R = rotate_half(x) for a row x = [x1, x2]: R[h + i, i] = -1, R[i, h + i] = 1. */
+  static INDArray rotateHalfMatrix(int d, DataType dt) {
+    int h = d / 2;
+    double[] r = new double[d * d];
+    for (int i = 0; i < h; i++) {
+      r[(h + i) * d + i] = -1;
+      r[i * d + h + i] = 1;
+    }
+    return Ops.fromDoubles(r, dt, d, d);
+  }
+
   /** x [N, heads*d] -> rotated [N, heads*d]. */
-  static INDArray forward(INDArray x, INDArray cos, INDArray sinSigned, int headDim) {
-    return swapHalves(x, headDim).muli(sinSigned).addi(x.mul(cos));
+  static INDArray forward(INDArray x, INDArray cos, INDArray sin, INDArray rot) {
+    return perHead(x, rot, false).muli(sin).addi(x.mul(cos));
   }
 
-  static INDArray backward(INDArray dout, INDArray cos, INDArray sinSigned, int headDim) {
-    return swapHalves(dout.mul(sinSigned), headDim).addi(dout.mul(cos));
+  static INDArray backward(INDArray dout, INDArray cos, INDArray sin, INDArray rot) {
+    return perHead(dout.mul(sin), rot, true).addi(dout.mul(cos));
   }
 
-  /** Per head, [x1, x2] -> [x2, x1]. */
-  static INDArray swapHalves(INDArray x, int headDim) {
-    long n = x.rows() * (x.columns() / headDim);
-    int h = headDim / 2;
-    INDArray x3 = x.reshape('c', n, 2, h);
-    INDArray out = Nd4j.createUninitialized(x.dataType(), n, 2, h);
-    out.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()).assign(x3.get(NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all()));
-    out.get(NDArrayIndex.all(), NDArrayIndex.point(1), NDArrayIndex.all()).assign(x3.get(NDArrayIndex.all(), NDArrayIndex.point(0), NDArrayIndex.all()));
-    return out.reshape('c', x.rows(), x.columns());
+  /** x @ R (or x @ R^T) for every head: one gemm over the [N*heads, d] view. */
+  private static INDArray perHead(INDArray x, INDArray rot, boolean transpose) {
+    long d = rot.rows();
+    return Ops.mm(x.reshape('c', x.rows() * (x.columns() / d), d), rot, false, transpose).reshape('c', x.rows(), x.columns());
   }
 }

@@ -25,6 +25,10 @@ public final class Scoring {
    * NaN elsewhere.
    */
   public static double[] tokenLogProbs(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
+    return Ops.inStepWorkspace(() -> logProbsInWorkspace(model, adapters, batch));
+  }
+
+  private static double[] logProbsInWorkspace(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
     INDArray x = hidden(model, adapters, batch);
     int[] rows = batch.lossRows();
     double[] out = new double[batch.numTokens()];
@@ -44,6 +48,7 @@ public final class Scoring {
 
   /** Final hidden states before the last norm [B*T, H]. */
   static INDArray hidden(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
+    model.checkAdapters(adapters, null);
     DecoderLayer.Step st = model.step(batch, ActiveLora.collect(adapters, null, 0));
     INDArray x = model.embed(batch.inputIds());
     for (DecoderLayer l : model.layers) x = l.forward(x, st, null);

@@ -58,9 +58,9 @@ class GenerationTest {
   }
 
   @Test
-  void kvCacheLogitsEqualFullForwardWithAdapters() {
+  void kvCacheLogitsEqualFullForwardWithAdaptersAndBiases() {
     LlamaConfig c = TinyModels.gqa();
-    LlamaModel model = new LlamaModel(TinyModels.weights(c, DataType.DOUBLE, 3));
+    LlamaModel model = new LlamaModel(TinyModels.withAttentionBias(TinyModels.weights(c, DataType.DOUBLE, 3), 4));
     LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(2, 4, 0, Set.copyOf(LoraSpec.ALL_MODULES), null), DataType.DOUBLE, 4);
     int[] ids = TinyModels.randomIds(new Random(1), 9, c.vocabSize());
     INDArray full = Scoring.logits(model, List.of(ad), new Batch(1, 9, ids, ids.clone(), null, null, null));

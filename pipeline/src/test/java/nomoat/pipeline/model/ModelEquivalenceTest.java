@@ -142,6 +142,23 @@ class ModelEquivalenceTest {
     }
   }
 
+  @Test
+  void adaptersThatDoNotFitTheModelAreRefused() {
+    LlamaConfig c = TinyModels.gqa();
+    LlamaModel model = new LlamaModel(TinyModels.weights(c, DataType.FLOAT, 1));
+    LlamaConfig bigger = TinyModels.config(23, 16, 24, 3, 4, 2, false);
+    LoraAdapter tooDeep = TinyModels.adapter(bigger, TinyModels.spec(2, 2, 0, Set.of("q_proj"), List.of(2)), DataType.FLOAT, 1);
+    Batch batch = plain(1, 4, c.vocabSize());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> ForwardBackward.run(model, List.of(), tooDeep, batch, 0));
+    assertTrue(e.getMessage().contains("model.layers.2.self_attn.q_proj"), e.getMessage());
+    LlamaConfig wider = TinyModels.config(23, 32, 24, 2, 4, 2, false);
+    LoraAdapter wrongShape = TinyModels.adapter(wider, TinyModels.spec(2, 2, 0, Set.of("v_proj"), null), DataType.FLOAT, 1);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Scoring.loss(model, List.of(wrongShape), batch));
+    LoraAdapter doubles = TinyModels.adapter(c, TinyModels.spec(2, 2, 0, Set.of("v_proj"), null), DataType.DOUBLE, 1);
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ForwardBackward.run(model, List.of(doubles), null, batch, 0));
+  }
+
   /** Tokens before promptLen are the prompt (not trained); the first token can never be a target. */
   static TokenizedExample example(int[] ids, int promptLen) {
     int[] labels = ids.clone();

@@ -69,9 +69,9 @@ class ModelGradientTest {
   }
 
   @Test
-  void tiedEmbeddingsGradients() {
+  void tiedEmbeddingsAndAttentionBiasGradients() {
     LlamaConfig c = TinyModels.config(19, 16, 20, 1, 2, 2, true);
-    LlamaModel model = new LlamaModel(TinyModels.weights(c, D, 31));
+    LlamaModel model = new LlamaModel(TinyModels.withAttentionBias(TinyModels.weights(c, D, 31), 33));
     LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(2, 2, 0, Set.of("v_proj", "up_proj"), null), D, 32);
     checkAgainstFiniteDifferences(model, List.of(), ad, packedAndPadded(new Random(4), c.vocabSize()), 0, 3);
   }

@@ -50,6 +50,21 @@ public final class TinyModels {
     return new LlamaWeights(c, t);
   }
 
+  /** The same weights plus random q/k/v/o biases (HF attention_bias = true). */
+  public static LlamaWeights withAttentionBias(LlamaWeights w, long seed) {
+    Random rnd = new Random(seed);
+    LlamaConfig c = w.config();
+    Map<String, INDArray> t = new TreeMap<>(w.tensors());
+    DataType dt = w.get("model.embed_tokens.weight").dataType();
+    for (int i = 0; i < c.numLayers(); i++)
+      for (String m : List.of("q_proj", "k_proj", "v_proj", "o_proj"))
+        t.put(LoraAdapter.modulePath(i, m) + ".bias", randn(rnd, dt, 0.5, nomoat.pipeline.lora.LoraInit.inOut(c, m)[1]));
+    LlamaConfig bc = new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(), c.numKvHeads(),
+        c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.maxPositionEmbeddings(), c.tieWordEmbeddings(), true,
+        c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
+    return new LlamaWeights(bc, t);
+  }
+
   /** An adapter with random A and B (nonzero B so that every gradient path is exercised). */
   public static LoraAdapter adapter(LlamaConfig c, LoraSpec spec, DataType dt, long seed) {
     Random rnd = new Random(seed);

@@ -1,0 +1,19 @@
+/**
+ * The LLaMA model and its training engine: explicit forward and hand-written backward over ND4J arrays.
+ *
+ * <p>Public API: {@link nomoat.pipeline.model.LlamaModel} (immutable, shareable; wraps {@link
+ * nomoat.pipeline.model.LlamaWeights}), {@link nomoat.pipeline.model.Batch} (ids, unshifted labels, padding mask,
+ * packed-segment ids, positions), {@link nomoat.pipeline.model.ForwardBackward#run} (loss SUM, trained-token count and
+ * LoRA gradients of one micro-batch), {@link nomoat.pipeline.model.Scoring} (evaluation log-probs, loss, logits),
+ * {@link nomoat.pipeline.model.IncrementalDecoder} (KV-cache inference), {@link nomoat.pipeline.model.EngineThreads}
+ * (how many threads one step uses) and {@link nomoat.pipeline.model.EngineSpeedCheck} (a timing main).
+ *
+ * <p>Layers, one small class each, forward and backward side by side (activations are [rows, features] with
+ * rows = batch x seq folded together, so every projection is one big gemm):
+ * {@code Linear} (frozen W + LoRA terms), {@code RmsNorm}, {@code Rope}, {@code Attention} (GQA, additive mask),
+ * {@code Mlp} (SwiGLU), {@code DecoderLayer}, {@code CrossEntropy} (LM head fused with the loss, in row chunks).
+ * Frozen weights never get gradients; backward stops at the lowest layer with a trainable adapter and, inside it,
+ * computes only what that layer's adapters need. Every layer is dtype-agnostic: production runs FP32, the
+ * gradient tests run the same code in DOUBLE against finite differences.
+ */
+package nomoat.pipeline.model;
