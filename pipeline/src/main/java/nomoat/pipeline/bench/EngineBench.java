@@ -18,7 +18,7 @@ import java.util.Map;
  * LLaMA models A and B, LoRA on q,v or all 7 projections; one step = forward + backward + AdamW. Reports median
  * tokens/s, achieved GFLOP/s (peer's FLOP estimate), ND4J's SGEMM peak measured in the same run and peak RSS.
  * Every measurement runs in its own child JVM so VmHWM is per run. Exit code 0 on success, 2 on bad arguments,
- * 1 when a measurement fails.
+ * 1 when a measurement fails. The child JVMs run this class with the caller's classpath and JVM options.
  */
 public final class EngineBench {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -34,33 +34,45 @@ public final class EngineBench {
   private EngineBench() {}
 
   public static void main(String[] argv) {
+    int rc = run(argv);
+    // Measured children always exit explicitly: ND4J's native threads must not keep them alive.
+    if (rc != 0 || isChild(argv)) System.exit(rc);
+  }
+
+  /**
+   * Runs the benchmark (or, with --child, one measurement) and returns the exit code: 0 success, 2 bad arguments,
+   * 1 a measurement failed. For a CLI that embeds the benchmark (e.g. `nomoat bench engine`).
+   */
+  public static int run(String[] argv) {
     BenchArgs a;
     try {
       a = BenchArgs.parse(argv);
     } catch (IllegalArgumentException e) {
       System.err.println(e.getMessage());
-      System.exit(2);
-      return;
+      return 2;
     }
     try {
-      if (a.child() != null) {
-        Map<String, Object> res = switch (a.child()) {
-          case "sgemm" -> sgemmChild();
-          case "train" -> TrainStepBench.run(a, BenchModel.named(a.config()), a.targets().get(0));
-          default -> throw new IllegalArgumentException("unknown child kind " + a.child());
-        };
-        res.put("openblas_coretype", System.getenv("OPENBLAS_CORETYPE"));
-        System.out.println(new ObjectMapper().writeValueAsString(res));
-        System.out.flush();
-        System.exit(0); // ND4J's native threads must not keep the child alive
+      if (a.child() == null) {
+        drive(a);
+        return 0;
       }
-      drive(a);
+      Map<String, Object> res = switch (a.child()) {
+        case "sgemm" -> sgemmChild();
+        case "train" -> TrainStepBench.run(a, BenchModel.named(a.config()), a.targets().get(0));
+        default -> throw new IllegalArgumentException("unknown child kind " + a.child());
+      };
+      res.put("openblas_coretype", System.getenv("OPENBLAS_CORETYPE"));
+      System.out.println(new ObjectMapper().writeValueAsString(res));
+      System.out.flush();
+      return 0;
     } catch (Exception e) {
       System.err.println("engine bench failed: " + e.getMessage());
       e.printStackTrace();
-      System.exit(1);
+      return 1;
     }
   }
+
+  private static boolean isChild(String[] argv) { return java.util.Arrays.asList(argv).contains("--child"); }
 
   private static Map<String, Object> sgemmChild() {
     SgemmPeak.Result r = SgemmPeak.measure(2048, 2, 10);
