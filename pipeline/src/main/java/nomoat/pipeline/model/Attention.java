@@ -2,8 +2,6 @@ package nomoat.pipeline.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Masked scaled-dot-product attention with grouped-query heads, on already-projected, already-rotated q, k, v.
@@ -72,17 +70,13 @@ final class Attention {
   /** Rows of the g query heads of batch row b that share kv head j: [g*T, cols]. */
   static INDArray qBlock(INDArray a, int b, int j, Shape s) {
     long start = ((long) b * s.nh + (long) j * s.g()) * s.t;
-    return rows(a, start, start + (long) s.g() * s.t);
+    return Ops.rows(a, start, start + (long) s.g() * s.t);
   }
 
   /** Rows of kv head j of batch row b: [T, cols]. */
   static INDArray kvBlock(INDArray a, int b, int j, Shape s) {
     long start = ((long) b * s.nkv + j) * s.t;
-    return rows(a, start, start + s.t);
-  }
-
-  static INDArray rows(INDArray a, long from, long to) {
-    return a.get(new INDArrayIndex[] {NDArrayIndex.interval(from, to), NDArrayIndex.all()});
+    return Ops.rows(a, start, start + s.t);
   }
 
   /** [B*T, heads*d] -> [B*heads*T, d]. */

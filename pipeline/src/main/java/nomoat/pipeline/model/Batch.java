@@ -105,6 +105,17 @@ public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int
     return Arrays.copyOf(out, m);
   }
 
+  /** The trained token after each of the given loss rows; fails on a label outside the vocabulary. */
+  int[] targets(int[] rows, int vocabSize) {
+    int[] t = new int[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      t[i] = labels[rows[i] + 1];
+      if (t[i] < 0 || t[i] >= vocabSize)
+        throw new IllegalArgumentException("label " + t[i] + " at position " + (rows[i] + 1) + " is outside the vocabulary of " + vocabSize + " (use " + IGNORE + " to skip a token)");
+    }
+    return t;
+  }
+
   /** Number of tokens trained in this batch (the divisor of the mean loss). */
   public int trainedTokens() { return lossRows().length; }
 

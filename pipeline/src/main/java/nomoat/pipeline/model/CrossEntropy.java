@@ -16,7 +16,7 @@ final class CrossEntropy {
   static final long CHUNK_ELEMENTS = 1L << 22;
 
   private static void chunk(INDArray h, INDArray head, int[] targets, INDArray dh, int from, int to, double[] nll) {
-    INDArray z = Ops.mm(Attention.rows(h, from, to), head, false, true);   // [c, V]
+    INDArray z = Ops.mm(Ops.rows(h, from, to), head, false, true);   // [c, V]
     z.subiColumnVector(z.max(true, 1));
     double[] zt = new double[to - from];
     for (int i = 0; i < zt.length; i++) zt[i] = z.getDouble(i, targets[from + i]);
@@ -26,7 +26,7 @@ final class CrossEntropy {
     if (dh != null) {
       // dh = (e / sum - onehot) @ head = (e @ head) / sum - head[target]: the row scaling and the one-hot
       // are applied on [c, H] instead of [c, V]
-      INDArray d = Attention.rows(dh, from, to);
+      INDArray d = Ops.rows(dh, from, to);
       Ops.mmInto(e, head, d, false, false, 1.0, 0.0);
       d.diviColumnVector(sum).subi(Nd4j.pullRows(head, 1, java.util.Arrays.copyOfRange(targets, from, to)));
     }

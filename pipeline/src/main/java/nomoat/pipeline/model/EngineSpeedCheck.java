@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Times ForwardBackward.run on random weights. Usage: EngineSpeedCheck [A|B] [steps].
+ * Times ForwardBackward.run on random weights. Usage: EngineSpeedCheck [A|B] [steps] [qv|all7] [dropout].
  * cfg A: hidden 256, 4 layers, 4 heads, intermediate 688, vocab 8000, seq 256, batch 4, LoRA r=8 on q,v.
  * cfg B: hidden 512, 8 layers, 8 heads, intermediate 1376, vocab 32000, same batch and LoRA.
  * Run with OPENBLAS_CORETYPE=SkylakeX on AVX-512 machines.
@@ -24,13 +24,15 @@ public final class EngineSpeedCheck {
   public static void main(String[] args) {
     String cfg = args.length > 0 ? args[0] : "A";
     int steps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    Set<String> targets = args.length > 2 && args[2].equals("all7") ? Set.copyOf(LoraSpec.ALL_MODULES) : Set.of("q_proj", "v_proj");
+    double dropout = args.length > 3 ? Double.parseDouble(args[3]) : 0.0;
     boolean b = cfg.equalsIgnoreCase("B");
     LlamaConfig c = b
         ? new LlamaConfig(32000, 512, 1376, 8, 8, 8, 64, 1e-5, 10000, null, 2048, false, false, 1, List.of(2), "float32")
         : new LlamaConfig(8000, 256, 688, 4, 4, 4, 64, 1e-5, 10000, null, 2048, false, false, 1, List.of(2), "float32");
     int batch = 4, seq = 256;
     LlamaModel model = new LlamaModel(randomWeights(c, 1));
-    LoraAdapter ad = LoraInit.create(new LoraSpec(8, 16, 0.0, Set.of("q_proj", "v_proj"), null, false), c, 1);
+    LoraAdapter ad = LoraInit.create(new LoraSpec(8, 16, dropout, targets, null, false), c, 1);
     Random rnd = new Random(3);
     int[] ids = new int[batch * seq];
     for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(c.vocabSize());
@@ -42,7 +44,7 @@ public final class EngineSpeedCheck {
     double loss = 0;
     for (int i = 0; i < steps; i++) loss = ForwardBackward.run(model, List.of(), ad, bt, i).meanLoss();
     double sec = (System.nanoTime() - t0) / 1e9 / steps, cpu = (os.getProcessCpuTime() - c0) / 1e9 / steps;
-    System.out.printf("cfg %s: %.1f ms/step wall, %.0f tokens/s; process CPU %.1f ms/step (loss %.4f)%n", cfg, sec * 1e3,
+    System.out.printf("cfg %s %s dropout %.2f, %d engine threads: %.1f ms/step wall, %.0f tokens/s; process CPU %.1f ms/step (loss %.4f)%n", cfg, targets.size() == 2 ? "qv" : "all7", dropout, EngineThreads.get(), sec * 1e3,
         batch * seq / sec, cpu * 1e3, loss);
   }
 

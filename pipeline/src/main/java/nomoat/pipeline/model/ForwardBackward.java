@@ -68,8 +68,7 @@ public final class ForwardBackward {
     int[] rows = batch.lossRows();
     double lossSum = 0;
     if (rows.length > 0) {
-      int[] targets = new int[rows.length];
-      for (int i = 0; i < rows.length; i++) targets[i] = batch.labels()[rows[i] + 1];
+      int[] targets = batch.targets(rows, model.config().vocabSize());
       RmsNorm.Cache[] nc = new RmsNorm.Cache[1];
       INDArray hn = model.finalNorm.forward(Nd4j.pullRows(x, 1, rows), nc);          // [M, H]
       boolean backward = lowest < layers.size();

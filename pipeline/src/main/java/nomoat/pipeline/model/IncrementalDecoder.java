@@ -64,19 +64,19 @@ public final class IncrementalDecoder {
       INDArray oh = Nd4j.createUninitialized(x.dataType(), (long) nh * tq, d);
       for (int j = 0; j < nkv; j++) {
         long at = (long) j * capacity;
-        Attention.rows(kc, at + p0, at + len).assign(Attention.rows(kh, (long) j * tq, (long) (j + 1) * tq));
-        Attention.rows(vc, at + p0, at + len).assign(Attention.rows(vh, (long) j * tq, (long) (j + 1) * tq));
-        INDArray qb = Attention.rows(qh, (long) j * g * tq, (long) (j + 1) * g * tq);        // [g*tq, d]
+        Ops.rows(kc, at + p0, at + len).assign(Ops.rows(kh, (long) j * tq, (long) (j + 1) * tq));
+        Ops.rows(vc, at + p0, at + len).assign(Ops.rows(vh, (long) j * tq, (long) (j + 1) * tq));
+        INDArray qb = Ops.rows(qh, (long) j * g * tq, (long) (j + 1) * g * tq);        // [g*tq, d]
         INDArray s = mask == null ? Nd4j.createUninitialized(x.dataType(), (long) g * tq, len) : mask.dup('c');
-        Ops.mmInto(qb, Attention.rows(kc, at, at + len), s, false, true, scale, mask == null ? 0.0 : 1.0);
+        Ops.mmInto(qb, Ops.rows(kc, at, at + len), s, false, true, scale, mask == null ? 0.0 : 1.0);
         Ops.softmaxRowsInPlace(s);
-        Ops.mmInto(s, Attention.rows(vc, at, at + len), Attention.rows(oh, (long) j * g * tq, (long) (j + 1) * g * tq), false, false, 1.0, 0.0);
+        Ops.mmInto(s, Ops.rows(vc, at, at + len), Ops.rows(oh, (long) j * g * tq, (long) (j + 1) * g * tq), false, false, 1.0, 0.0);
       }
       INDArray x2 = l.o.forward(Attention.fromHeads(oh, 1, tq, nh, d), lora.get(l.o.path), null).addi(x);
       x = l.mlp.forward(l.postNorm.forward(x2, null), lora, null).addi(x2);
     }
     length = len;
-    INDArray last = model.finalNorm.forward(Attention.rows(x, tq - 1, tq), null);   // [1, H]
+    INDArray last = model.finalNorm.forward(Ops.rows(x, tq - 1, tq), null);   // [1, H]
     return Ops.mm(last, model.head, false, true).toDoubleVector();
   }
 }

@@ -3,6 +3,7 @@ package nomoat.pipeline.model;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A frozen projection with LoRA: y = x W^T (+ bias) + sum_f s_f (x A_f^T) B_f^T + s (drop(x) A^T) B^T.
@@ -77,12 +78,13 @@ final class Linear {
    */
   static INDArray dropoutMask(DataType dt, long rows, long cols, double p, long seed, long firstRow) {
     int n = Math.toIntExact(rows * cols), c = Math.toIntExact(cols);
-    double keep = 1.0 / (1.0 - p);
-    double[] m = new double[n];
+    float keep = (float) (1.0 / (1.0 - p));                 // the same value in FLOAT and DOUBLE runs
+    float[] m = new float[n];
     for (int r = 0; r < rows; r++) {
       SplittableRandom rnd = new SplittableRandom(ActiveLora.mix(seed, firstRow + r));
-      for (int i = r * c; i < (r + 1) * c; i++) m[i] = rnd.nextDouble() < p ? 0.0 : keep;
+      for (int i = r * c; i < (r + 1) * c; i++) m[i] = rnd.nextDouble() < p ? 0f : keep;
     }
-    return Ops.fromDoubles(m, dt, rows, cols);
+    INDArray mask = Nd4j.create(m, new long[] {rows, cols}, 'c');
+    return dt == DataType.FLOAT ? mask : mask.castTo(dt);
   }
 }

@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The few ND4J operations the engine leans on, named the way the layers read. */
@@ -74,6 +75,11 @@ final class Ops {
     z.subiColumnVector(z.max(true, 1));
     Transforms.exp(z, false);
     return z.diviColumnVector(z.sum(true, 1));
+  }
+
+  /** Rows [from, to) of a 2D c-order array: a contiguous view. */
+  static INDArray rows(INDArray a, long from, long to) {
+    return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
   }
 
   /** Row-wise dot products of two [rows, cols] arrays: [rows, 1]. */

@@ -34,8 +34,7 @@ public final class Scoring {
     double[] out = new double[batch.numTokens()];
     Arrays.fill(out, Double.NaN);
     if (rows.length == 0) return out;
-    int[] targets = new int[rows.length];
-    for (int i = 0; i < rows.length; i++) targets[i] = batch.labels()[rows[i] + 1];
+    int[] targets = batch.targets(rows, model.config().vocabSize());
     double[] nll = CrossEntropy.forwardBackward(model.finalNorm.forward(Nd4j.pullRows(x, 1, rows), null), model.head, targets, null);
     for (int i = 0; i < rows.length; i++) out[rows[i] + 1] = -nll[i];
     return out;

@@ -157,6 +157,9 @@ class ModelEquivalenceTest {
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Scoring.loss(model, List.of(wrongShape), batch));
     LoraAdapter doubles = TinyModels.adapter(c, TinyModels.spec(2, 2, 0, Set.of("v_proj"), null), DataType.DOUBLE, 1);
     org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ForwardBackward.run(model, List.of(doubles), null, batch, 0));
+    Batch badLabel = new Batch(1, 3, new int[] {1, 2, 3}, new int[] {Batch.IGNORE, 5, 999}, null, null, null);
+    e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Scoring.loss(model, List.of(), badLabel));
+    assertTrue(e.getMessage().contains("999"), e.getMessage());
   }
 
   /** Tokens before promptLen are the prompt (not trained); the first token can never be a target. */
