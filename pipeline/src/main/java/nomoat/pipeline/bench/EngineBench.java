@@ -108,7 +108,7 @@ public final class EngineBench {
             "--steps", Integer.toString(a.stepsFor(cfg)), "--warmup", Integer.toString(a.warmup()),
             "--r", Integer.toString(a.r()), "--alpha", Double.toString(a.alpha()), "--seed", Long.toString(a.seed())));
         if (a.profile()) childArgs.add("--profile");
-        Map<String, Object> r = runChild(a, childArgs);
+        Map<String, Object> r = leastDisturbed(a, childArgs);
         double gflops = ((Number) r.get("gflops_achieved")).doubleValue();
         r.put("pct_of_sgemm_peak", 100.0 * gflops / peak);
         r.put("loadavg_after", loadavg());
@@ -136,6 +136,21 @@ public final class EngineBench {
   }
 
   private static double num(Map<String, Object> r, String key) { return ((Number) r.get(key)).doubleValue(); }
+
+  /** Runs a train measurement up to 1 + retries times while others load the machine; keeps the quietest attempt. */
+  private static Map<String, Object> leastDisturbed(BenchArgs a, List<String> childArgs) throws IOException, InterruptedException {
+    Map<String, Object> best = null;
+    List<Double> attempts = new ArrayList<>();
+    for (int i = 0; i <= a.retries(); i++) {
+      Map<String, Object> r = runChild(a, childArgs);
+      double foreign = num(r, "foreign_cpu_share_during_run");
+      attempts.add(Math.round(foreign * 1000) / 1000.0);
+      if (best == null || foreign < num(best, "foreign_cpu_share_during_run")) best = r;
+      if (foreign <= a.maxForeign()) break;
+    }
+    best.put("foreign_share_of_attempts", attempts);
+    return best;
+  }
 
   /** Runs this class in a fresh JVM (same classpath and JVM options) and parses the JSON on its last stdout line. */
   @SuppressWarnings("unchecked")
