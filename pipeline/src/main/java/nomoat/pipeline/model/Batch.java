@@ -27,6 +27,7 @@ public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int
     check("segmentIds", segmentIds, n, true);
     check("positionIds", positionIds, n, true);
     if (positionIds == null) positionIds = defaultPositions(batchSize, seqLen, segmentIds);
+    for (int p : positionIds) if (p < 0) throw new IllegalArgumentException("position ids must be >= 0, got " + p);
   }
 
   private static void check(String name, int[] a, int n, boolean optional) {

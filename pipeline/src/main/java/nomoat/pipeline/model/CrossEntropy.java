@@ -1,35 +1,40 @@
 package nomoat.pipeline.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * LM head + softmax cross-entropy, fused per chunk of rows so the [rows, vocab] logits never exist whole.
- * h [M, H] (final-normed hidden rows that have a target), head [V, H]; loss_i = logsumexp(z_i) - z_i[target_i];
- * dz = softmax(z) - onehot(target); dh = dz @ head.
+ * h [M, H] (final-normed hidden rows that have a target), head [V, H]; z = h head^T; p = softmax(z);
+ * loss_i = -log p_i[target_i]; dz = p - onehot(target); dh = dz @ head.
  */
 final class CrossEntropy {
   private CrossEntropy() {}
 
   /** Upper bound on chunk rows * vocab (elements of one logits chunk). */
-  static final long CHUNK_ELEMENTS = 1L << 22;
+  static final long CHUNK_ELEMENTS = 1L << 24;
 
   private static void chunk(INDArray h, INDArray head, int[] targets, INDArray dh, int from, int to, double[] nll) {
-    INDArray z = Ops.mm(Ops.rows(h, from, to), head, false, true);   // [c, V]
-    z.subiColumnVector(z.max(true, 1));
-    double[] zt = new double[to - from];
-    for (int i = 0; i < zt.length; i++) zt[i] = z.getDouble(i, targets[from + i]);
-    INDArray e = Transforms.exp(z, false);                                  // e = exp(z - max)
-    INDArray sum = e.sum(true, 1);                                           // [c, 1]
-    for (int i = 0; i < zt.length; i++) nll[from + i] = Math.log(sum.getDouble(i, 0)) - zt[i];
-    if (dh != null) {
-      // dh = (e / sum - onehot) @ head = (e @ head) / sum - head[target]: the row scaling and the one-hot
-      // are applied on [c, H] instead of [c, V]
-      INDArray d = Ops.rows(dh, from, to);
-      Ops.mmInto(e, head, d, false, false, 1.0, 0.0);
-      d.diviColumnVector(sum).subi(Nd4j.pullRows(head, 1, java.util.Arrays.copyOfRange(targets, from, to)));
+    INDArray z = Ops.mm(Ops.rows(h, from, to), head, false, true);          // [c, V]
+    INDArray p = Ops.softmaxRows(z, z);                                      // in place: z is gone
+    for (int i = 0; i < to - from; i++) {
+      double pt = p.getDouble(i, targets[from + i]);
+      // -log p; when p underflows (loss beyond ~69) use logsumexp(z) - z[target] on that row's recomputed logits
+      nll[from + i] = pt > 1e-30 ? -Math.log(pt) : exactNll(Ops.rows(h, from + i, from + i + 1), head, targets[from + i]);
+      if (dh != null) p.putScalar(i, targets[from + i], pt - 1.0);      // dz = softmax(z) - onehot(target)
     }
+    if (dh != null) Ops.mmInto(p, head, Ops.rows(dh, from, to), false, false, 1.0, 0.0);
+  }
+
+  static double exactNll(INDArray hRow, INDArray head, int target) {
+    double[] z = Ops.mm(hRow, head, false, true).toDoubleVector();
+    return logSumExp(z) - z[target];
+  }
+
+  static double logSumExp(double[] z) {
+    double max = Double.NEGATIVE_INFINITY, s = 0;
+    for (double v : z) max = Math.max(max, v);
+    for (double v : z) s += Math.exp(v - max);
+    return max + Math.log(s);
   }
 
   /** Returns -log p(target) per row; when dh [M, H] is given, also writes dLoss/dh for loss = sum of rows. */

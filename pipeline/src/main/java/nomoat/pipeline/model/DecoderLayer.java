@@ -25,7 +25,7 @@ final class DecoderLayer {
                RmsNorm.Cache n2, Mlp.Cache mlp) {}
 
   /** The per-step inputs every layer shares. */
-  record Step(Attention.Shape shape, INDArray mask, INDArray cosQ, INDArray sinQ, INDArray cosK, INDArray sinK,
+  record Step(Attention.Shape shape, INDArray[] masks, INDArray cosQ, INDArray sinQ, INDArray cosK, INDArray sinK,
               INDArray rot, Map<String, ActiveLora> lora) {}
 
   INDArray forward(INDArray x, Step st, Cache[] save) {
@@ -40,7 +40,7 @@ final class DecoderLayer {
     INDArray qs = Rope.forward(q.forward(h, st.lora.get(q.path), cq), st.cosQ, st.sinQ, st.rot);  // [N, nh*d]
     INDArray ks = Rope.forward(k.forward(h, st.lora.get(k.path), ck), st.cosK, st.sinK, st.rot);  // [N, nkv*d]
     INDArray vs = v.forward(h, st.lora.get(v.path), cv);                                   // [N, nkv*d]
-    INDArray att = Attention.forward(qs, ks, vs, st.mask, st.shape, ca);                    // [N, nh*d]
+    INDArray att = Attention.forward(qs, ks, vs, st.masks, st.shape, ca);                    // [N, nh*d]
     INDArray x2 = o.forward(att, st.lora.get(o.path), co).addi(x);                          // [N, H]
     INDArray y = mlp.forward(postNorm.forward(x2, n2), st.lora, cm).addi(x2);
     if (keep) save[0] = new Cache(n1[0], cq[0], ck[0], cv[0], ca[0], co[0], n2[0], cm[0]);

@@ -16,7 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Times ForwardBackward.run on random weights. Usage: EngineSpeedCheck [A|B] [steps] [qv|all7] [dropout].
  * cfg A: hidden 256, 4 layers, 4 heads, intermediate 688, vocab 8000, seq 256, batch 4, LoRA r=8 on q,v.
  * cfg B: hidden 512, 8 layers, 8 heads, intermediate 1376, vocab 32000, same batch and LoRA.
- * Run with OPENBLAS_CORETYPE=SkylakeX on AVX-512 machines.
+ * Run with OPENBLAS_CORETYPE=SkylakeX on AVX-512 machines and OMP_NUM_THREADS=1 (the engine parallelises over batch
+ * rows itself; -Dnomoat.engine.threads=N sets how many threads, default = available processors).
  */
 public final class EngineSpeedCheck {
   private EngineSpeedCheck() {}

@@ -14,7 +14,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * run with single-threaded BLAS, and the shards' sums are added in shard order. This scales better than
  * multi-threaded BLAS on small matrices and keeps every op (norms, softmax, rotary) parallel too.
  * Default: system property {@code nomoat.engine.threads}, else the number of available processors.
- * With more than one thread the process's BLAS is set to one thread (the engine parallelises itself).
+ * BLAS gets the threads the shards leave over (threads / shards: one per shard when the batch has enough rows,
+ * all of them for a single-row batch); this is a process-wide setting, so it follows the latest call.
  * Results for a given thread count are deterministic; different thread counts agree to float rounding.
  * The worker pool is shared by all callers in the JVM and has exactly {@code get()} threads, so several
  * concurrent callers (e.g. Spark tasks in one executor) queue rather than multiply threads and per-thread
@@ -36,6 +37,7 @@ public final class EngineThreads {
 
   /** Runs task(0..n-1), in parallel when n > 1, and returns the results in index order. */
   static <T> List<T> runAll(int n, IntFunction<T> task) {
+    setBlasThreads(Math.max(1, threads / n));
     List<T> out = new ArrayList<>(n);
     if (n == 1) {
       out.add(task.apply(0));
@@ -60,10 +62,18 @@ public final class EngineThreads {
     return out;
   }
 
+  private static int blasThreads = -1;
+
+  private static synchronized void setBlasThreads(int n) {
+    if (n != blasThreads) {
+      Nd4j.factory().blas().setMaxThreads(n);
+      blasThreads = n;
+    }
+  }
+
   private static synchronized ExecutorService pool() {
     if (pool == null || poolSize != threads) {
-      if (pool == null) Nd4j.factory().blas().setMaxThreads(1);
-      else pool.shutdown();                          // queued work still completes
+      if (pool != null) pool.shutdown();             // queued work still completes
       poolSize = threads;
       pool = Executors.newFixedThreadPool(poolSize, r -> {
         Thread t = new Thread(r, "nomoat-engine");

@@ -40,11 +40,13 @@ public final class ForwardBackward {
 
   /** One shard on the calling thread; firstToken is the shard's offset in the whole batch (for dropout masks). */
   static StepResult runRows(LlamaModel model, List<LoraAdapter> frozen, LoraAdapter trainable, Batch batch, long seed, long firstToken) {
-    Grads grads = new Grads();                       // outside the step workspace: these escape
+    Grads grads = new Grads();                       // outside any workspace: these escape to the caller
     if (trainable != null)
-      for (String path : trainable.a().keySet()) {
-        grads.a(path, trainable.a().get(path));
-        grads.b(path, trainable.b().get(path));
+      try (org.nd4j.linalg.api.memory.MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        for (String path : trainable.a().keySet()) {
+          grads.a(path, trainable.a().get(path));
+          grads.b(path, trainable.b().get(path));
+        }
       }
     double lossSum = Ops.inStepWorkspace(() -> lossAndBackward(model, ActiveLora.collect(frozen, trainable, seed, firstToken), batch, grads));
     return new StepResult(lossSum, batch.lossRows().length, new TreeMap<>(grads.a), new TreeMap<>(grads.b));

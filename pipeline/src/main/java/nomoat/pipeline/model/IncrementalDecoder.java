@@ -69,7 +69,7 @@ public final class IncrementalDecoder {
         INDArray qb = Ops.rows(qh, (long) j * g * tq, (long) (j + 1) * g * tq);        // [g*tq, d]
         INDArray s = mask == null ? Nd4j.createUninitialized(x.dataType(), (long) g * tq, len) : mask.dup('c');
         Ops.mmInto(qb, Ops.rows(kc, at, at + len), s, false, true, scale, mask == null ? 0.0 : 1.0);
-        Ops.softmaxRowsInPlace(s);
+        Ops.softmaxRows(s, s);
         Ops.mmInto(s, Ops.rows(vc, at, at + len), Ops.rows(oh, (long) j * g * tq, (long) (j + 1) * g * tq), false, false, 1.0, 0.0);
       }
       INDArray x2 = l.o.forward(Attention.fromHeads(oh, 1, tq, nh, d), lora.get(l.o.path), null).addi(x);

@@ -94,20 +94,26 @@ public final class LlamaModel {
     LlamaConfig c = config;
     int b = batch.batchSize(), t = batch.seqLen(), nh = c.numHeads();
     INDArray[] rq = rope(batch.positionIds(), nh), rk = rope(batch.positionIds(), c.numKvHeads());
-    float[] mask = new float[b * nh * t * t];                // 0 and -1e9 are exact in float, cast for DOUBLE
-    for (int r = 0; r < b; r++) {
-      int base = r * nh * t * t;
-      for (int tq = 0; tq < t; tq++) {
-        boolean any = false;
-        for (int tk = 0; tk < t; tk++)
-          if (!batch.attends(r, tq, tk)) mask[base + tq * t + tk] = (float) Attention.MASKED;
-          else any = true;
-        if (!any) mask[base + tq * t + tq] = 0;   // a padding query that sees nothing attends to itself (output unused)
+    Attention.Shape shape = new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim(), Math.min(t, Attention.tileRows));
+    INDArray[] masks = new INDArray[shape.tiles()];
+    for (int tile = 0; tile < masks.length; tile++) {
+      int r0 = shape.start(tile), r1 = shape.end(tile), rows = r1 - r0;
+      float[] mask = new float[b * nh * rows * r1];            // 0 and -1e9 are exact in float, cast for DOUBLE
+      for (int r = 0; r < b; r++) {
+        int base = r * nh * rows * r1;
+        for (int tq = r0; tq < r1; tq++) {
+          int row = base + (tq - r0) * r1;
+          boolean any = false;
+          for (int tk = 0; tk < r1; tk++)
+            if (!batch.attends(r, tq, tk)) mask[row + tk] = (float) Attention.MASKED;
+            else any = true;
+          if (!any) mask[row + tq] = 0;   // a padding query that sees nothing attends to itself (output unused)
+        }
+        for (int h = 1; h < nh; h++) System.arraycopy(mask, base, mask, base + h * rows * r1, rows * r1);
       }
-      for (int h = 1; h < nh; h++) System.arraycopy(mask, base, mask, base + h * t * t, t * t);
+      INDArray m = Nd4j.create(mask, new long[] {(long) b * nh * rows, r1}, 'c');
+      masks[tile] = dataType() == DataType.FLOAT ? m : m.castTo(dataType());
     }
-    INDArray m = Nd4j.create(mask, new long[] {(long) b * nh * t, t}, 'c');
-    if (dataType() != DataType.FLOAT) m = m.castTo(dataType());
-    return new DecoderLayer.Step(new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim()), m, rq[0], rq[1], rk[0], rk[1], rot, lora);
+    return new DecoderLayer.Step(shape, masks, rq[0], rq[1], rk[0], rk[1], rot, lora);
   }
 }

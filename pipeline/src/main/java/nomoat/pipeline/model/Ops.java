@@ -9,9 +9,9 @@ import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
+import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The few ND4J operations the engine leans on, named the way the layers read. */
 final class Ops {
@@ -34,7 +34,8 @@ final class Ops {
 
   /**
    * Runs work in a named workspace nested in the current one; its memory is reused the next time. Results
-   * that must outlive it are copied out with {@link #keep}.
+   * that must outlive it are copied out with {@link #keep}. (-Dnomoat.noWorkspace=true turns workspaces off,
+   * for debugging memory issues.)
    */
   static <T> T inWorkspace(String id, java.util.function.Supplier<T> work) {
     if (Boolean.getBoolean("nomoat.noWorkspace")) return work.get();
@@ -68,13 +69,13 @@ final class Ops {
   }
 
   /**
-   * Row-wise softmax of a 2D array, in place. (libnd4j's SoftMax op returns NaN for DOUBLE rows whose entries
-   * are all near -1e9, i.e. fully masked rows, so the engine uses its own.)
+   * Row-wise softmax of a 2D array, written into out (may be z itself). libnd4j's fused op; it is exact as long as
+   * every row holds at least one ordinary value (in DOUBLE it returns NaN for rows whose entries are all near
+   * -1e9, so attention masks always leave each query at least one key).
    */
-  static INDArray softmaxRowsInPlace(INDArray z) {
-    z.subiColumnVector(z.max(true, 1));
-    Transforms.exp(z, false);
-    return z.diviColumnVector(z.sum(true, 1));
+  static INDArray softmaxRows(INDArray z, INDArray out) {
+    Nd4j.exec(new SoftMax(z, out, 1));
+    return out;
   }
 
   /** Rows [from, to) of a 2D c-order array: a contiguous view. */

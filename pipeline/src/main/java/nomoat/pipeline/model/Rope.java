@@ -38,23 +38,27 @@ final class Rope {
   /** {cos, sin}, each [N, heads * d], for the given positions (angles in float32 unless dt is DOUBLE). */
   static INDArray[] tables(double[] invFreq, int[] positions, int heads, DataType dt) {
     int h = invFreq.length, d = 2 * h, n = positions.length, w = heads * d;
-    double[] cos = new double[n * w], sin = new double[n * w];
     boolean f32 = dt != DataType.DOUBLE;
-    double[] c = new double[h], s = new double[h];
-    for (int r = 0; r < n; r++) {
+    int maxPos = 0;
+    for (int p : positions) maxPos = Math.max(maxPos, p);
+    double[] c = new double[(maxPos + 1) * h], s = new double[(maxPos + 1) * h];   // per distinct position
+    boolean[] done = new boolean[maxPos + 1];
+    for (int p : positions) {
+      if (done[p]) continue;
+      done[p] = true;
       for (int i = 0; i < h; i++) {
-        double ang = f32 ? (float) ((float) positions[r] * (float) invFreq[i]) : positions[r] * invFreq[i];
-        c[i] = Math.cos(ang);
-        s[i] = Math.sin(ang);
+        double ang = f32 ? (float) ((float) p * (float) invFreq[i]) : p * invFreq[i];
+        c[p * h + i] = Math.cos(ang);
+        s[p * h + i] = Math.sin(ang);
       }
-      int base = r * w;
-      for (int hd = 0; hd < heads; hd++, base += d)
-        for (int i = 0; i < h; i++) {
-          cos[base + i] = c[i];
-          cos[base + h + i] = c[i];
-          sin[base + i] = s[i];
-          sin[base + h + i] = s[i];
-        }
+    }
+    double[] cos = new double[n * w], sin = new double[n * w];
+    for (int r = 0; r < n; r++) {
+      int at = positions[r] * h;
+      for (int base = r * w; base < (r + 1) * w; base += h) {
+        System.arraycopy(c, at, cos, base, h);
+        System.arraycopy(s, at, sin, base, h);
+      }
     }
     return new INDArray[] {Ops.fromDoubles(cos, dt, n, w), Ops.fromDoubles(sin, dt, n, w)};
   }

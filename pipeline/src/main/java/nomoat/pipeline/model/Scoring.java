@@ -25,7 +25,21 @@ public final class Scoring {
    * NaN elsewhere.
    */
   public static double[] tokenLogProbs(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
-    return Ops.inStepWorkspace(() -> logProbsInWorkspace(model, adapters, batch));
+    model.checkAdapters(adapters, null);
+    int shards = Math.min(batch.batchSize(), EngineThreads.get());              // rows split like training
+    int per = (batch.batchSize() + shards - 1) / shards;
+    int n = (batch.batchSize() + per - 1) / per;
+    List<double[]> parts = EngineThreads.runAll(n, i -> {
+      Batch rows = n == 1 ? batch : batch.rows(i * per, Math.min(batch.batchSize(), (i + 1) * per));
+      return Ops.inStepWorkspace(() -> logProbsInWorkspace(model, adapters, rows));
+    });
+    double[] out = new double[batch.numTokens()];
+    int at = 0;
+    for (double[] p : parts) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
   }
 
   private static double[] logProbsInWorkspace(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {

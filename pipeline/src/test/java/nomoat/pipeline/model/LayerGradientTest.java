@@ -67,22 +67,33 @@ class LayerGradientTest {
   }
 
   @Test
-  void attentionGqaWithPaddingAndSegments() {
+  void attentionGqaWithPaddingAndSegmentsInOneOrSeveralCausalTiles() {
     int b = 2, tt = 5, nh = 4, nkv = 2, d = 4;
     Batch batch = new Batch(b, tt, new int[10], new int[10], new int[] {1, 1, 1, 1, 0, 1, 1, 1, 1, 1}, new int[] {1, 1, 1, 1, 0, 1, 1, 2, 2, 2}, null);
     LlamaConfig c = TinyModels.config(5, nh * d, 8, 1, nh, nkv, false);
     LlamaModel m = new LlamaModel(TinyModels.weights(c, D, 1));
-    DecoderLayer.Step st = m.step(batch, Map.of());
-    Attention.Shape s = st.shape();
     INDArray q = randn(rnd, D, 1, b * tt, nh * d), k = randn(rnd, D, 1, b * tt, nkv * d), v = randn(rnd, D, 1, b * tt, nkv * d);
     INDArray r = randn(rnd, D, 1, b * tt, nh * d);
-    Attention.Cache[] cache = new Attention.Cache[1];
-    Attention.forward(q, k, v, st.mask(), s, cache);
-    INDArray[] g = Attention.backward(r, cache[0], s, true, true, true);
-    java.util.function.DoubleSupplier loss = () -> dot(Attention.forward(q, k, v, st.mask(), s, null), r);
-    assertClose("dq", numeric(loss, q, EPS), g[0], TOL);
-    assertClose("dk", numeric(loss, k, EPS), g[1], TOL);
-    assertClose("dv", numeric(loss, v, EPS), g[2], TOL);
+    INDArray oneTile = null;
+    int before = Attention.tileRows;
+    try {
+      for (int tile : new int[] {128, 2}) {
+        Attention.tileRows = tile;
+        DecoderLayer.Step st = m.step(batch, Map.of());
+        Attention.Shape s = st.shape();
+        Attention.Cache[] cache = new Attention.Cache[1];
+        INDArray out = Attention.forward(q, k, v, st.masks(), s, cache);
+        if (oneTile == null) oneTile = out;
+        else assertClose("tiled forward = untiled forward", oneTile, out, 1e-12);
+        INDArray[] g = Attention.backward(r, cache[0], s, true, true, true);
+        java.util.function.DoubleSupplier loss = () -> dot(Attention.forward(q, k, v, st.masks(), s, null), r);
+        assertClose("dq tile " + tile, numeric(loss, q, EPS), g[0], TOL);
+        assertClose("dk tile " + tile, numeric(loss, k, EPS), g[1], TOL);
+        assertClose("dv tile " + tile, numeric(loss, v, EPS), g[2], TOL);
+      }
+    } finally {
+      Attention.tileRows = before;
+    }
   }
 
   @Test
@@ -122,5 +133,18 @@ class LayerGradientTest {
       return t;
     };
     assertClose("dh", numeric(loss, h, EPS), dh, TOL);
+    // very confident wrong predictions: p(target) underflows and the exact logsumexp path takes over
+    INDArray hot = h.mul(300);
+    double[] big = CrossEntropy.forwardBackward(hot, head, targets, null);
+    INDArray zh = hot.mmul(head.transpose());
+    boolean sawHuge = false;
+    for (int i = 0; i < 7; i++) {
+      double max = zh.getRow(i).maxNumber().doubleValue(), s = 0;
+      for (int j = 0; j < 9; j++) s += Math.exp(zh.getDouble(i, j) - max);
+      double want = Math.log(s) + max - zh.getDouble(i, targets[i]);
+      sawHuge |= want > 80;
+      org.junit.jupiter.api.Assertions.assertEquals(want, big[i], 1e-9 * Math.max(1, want));
+    }
+    org.junit.jupiter.api.Assertions.assertTrue(sawHuge, "the test must reach the underflow path");
   }
 }

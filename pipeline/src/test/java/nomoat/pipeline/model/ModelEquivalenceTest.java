@@ -128,8 +128,11 @@ class ModelEquivalenceTest {
     try {
       EngineThreads.set(1);
       StepResult one = ForwardBackward.run(model, List.of(), ad, batch, 5);
+      double[] lpOne = Scoring.tokenLogProbs(model, List.of(ad), batch);
       EngineThreads.set(3);
       StepResult three = ForwardBackward.run(model, List.of(), ad, batch, 5);
+      double[] lpThree = Scoring.tokenLogProbs(model, List.of(ad), batch);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(lpOne, lpThree, 1e-12);
       assertEquals(one.tokenCount(), three.tokenCount());
       assertEquals(one.lossSum(), three.lossSum(), 1e-10);
       for (String p : ad.a().keySet()) {

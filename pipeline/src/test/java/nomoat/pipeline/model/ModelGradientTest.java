@@ -54,7 +54,13 @@ class ModelGradientTest {
     LlamaModel model = new LlamaModel(TinyModels.weights(c, D, 11));
     LoraAdapter frozen = TinyModels.adapter(c, TinyModels.spec(3, 6, 0, Set.of("q_proj", "down_proj"), null), D, 12);
     LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(2, 4, 0.2, Set.copyOf(LoraSpec.ALL_MODULES), null), D, 13);
-    checkAgainstFiniteDifferences(model, List.of(frozen), ad, packedAndPadded(new Random(1), c.vocabSize()), 42, 3);
+    int before = Attention.tileRows;
+    try {
+      Attention.tileRows = 4;                  // rows of 9 positions: three causal tiles
+      checkAgainstFiniteDifferences(model, List.of(frozen), ad, packedAndPadded(new Random(1), c.vocabSize()), 42, 3);
+    } finally {
+      Attention.tileRows = before;
+    }
   }
 
   @Test
