@@ -1,0 +1,120 @@
+package nomoat.pipeline.train;
+
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.Map;
+import java.util.TreeMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Sums of per-token-loss gradients, token counts and loss sums over micro-batches and workers. Dividing by the
+ * global token count only at the end makes W workers x m micro-batches equal one worker with W*m accumulation.
+ * Sums are kept in double (Java arrays, no per-tensor native ops) so the order of additions across workers changes
+ * results only at float rounding. Serialisable (as safetensors bytes) for shipping from executors to the driver.
+ */
+public final class GradAccumulator implements Serializable {
+  private static final long serialVersionUID = 1L;
+  private static final String FORMAT = "nomoat-grad-sums-1";
+
+  private final Map<String, double[]> gradSums = new TreeMap<>();
+  private final Map<String, long[]> shapes = new TreeMap<>();
+  private long tokens;
+  private double lossSum;
+  private int microBatches;
+
+  /**
+   * Adds one micro-batch: {@code gradSums} are gradients of the summed (not averaged) token losses, over
+   * {@code tokens} trained tokens whose losses sum to {@code lossSum}.
+   */
+  public void add(Map<String, INDArray> gradSums, long tokens, double lossSum) {
+    if (tokens < 0) throw new IllegalArgumentException("token count must be >= 0, got " + tokens);
+    gradSums.forEach(this::addTensor);
+    this.tokens += tokens;
+    this.lossSum += lossSum;
+    this.microBatches++;
+  }
+
+  /** Adds everything another accumulator holds (the Spark reduce step); returns this. */
+  public GradAccumulator merge(GradAccumulator other) {
+    other.gradSums.forEach((name, sum) -> addValues(name, other.shapes.get(name), sum));
+    tokens += other.tokens;
+    lossSum += other.lossSum;
+    microBatches += other.microBatches;
+    return this;
+  }
+
+  private void addTensor(String name, INDArray g) {
+    HostTensors.requireFloatingPoint(name, g);
+    addValues(name, g.shape(), HostTensors.toDoubles(g));
+  }
+
+  private void addValues(String name, long[] shape, double[] values) {
+    double[] sum = gradSums.get(name);
+    if (sum == null) {
+      gradSums.put(name, values.clone());
+      shapes.put(name, shape.clone());
+      return;
+    }
+    if (!java.util.Arrays.equals(shapes.get(name), shape))
+      throw new IllegalArgumentException("gradient '" + name + "' changed shape between micro-batches");
+    for (int i = 0; i < sum.length; i++) sum[i] += values[i];
+  }
+
+  public long tokens() { return tokens; }
+
+  public double lossSum() { return lossSum; }
+
+  public int microBatches() { return microBatches; }
+
+  /** Mean loss per trained token (NaN when no tokens were seen). */
+  public double meanLoss() { return tokens == 0 ? Double.NaN : lossSum / tokens; }
+
+  /** The gradient sums as new DOUBLE arrays. */
+  public Map<String, INDArray> gradientSums() {
+    Map<String, INDArray> out = new TreeMap<>();
+    gradSums.forEach((name, s) -> out.put(name, HostTensors.create(s, shapes.get(name), DataType.DOUBLE)));
+    return out;
+  }
+
+  /** Gradient of the mean token loss: each sum divided by the global token count, as new arrays of {@code type}. */
+  public Map<String, INDArray> meanGradients(DataType type) {
+    if (tokens == 0) throw new IllegalStateException("no trained tokens were accumulated; cannot average gradients");
+    Map<String, INDArray> out = new TreeMap<>();
+    gradSums.forEach((name, s) -> {
+      double[] mean = new double[s.length];
+      for (int i = 0; i < s.length; i++) mean[i] = s[i] / tokens;
+      out.put(name, HostTensors.create(mean, shapes.get(name), type));
+    });
+    return out;
+  }
+
+  public byte[] toBytes() {
+    return SafetensorsCodec.encode(gradientSums(), Map.of("format", FORMAT, "tokens", Long.toString(tokens),
+        "loss_sum", Long.toHexString(Double.doubleToRawLongBits(lossSum)), "micro_batches", Integer.toString(microBatches)));
+  }
+
+  public static GradAccumulator fromBytes(byte[] bytes) {
+    SafetensorsCodec.Contents c = SafetensorsCodec.decode(bytes);
+    if (!FORMAT.equals(c.metadata().get("format")))
+      throw new IllegalArgumentException("not nomoat gradient sums (format " + c.metadata().get("format") + ")");
+    GradAccumulator acc = new GradAccumulator();
+    c.tensors().forEach(acc::addTensor);
+    acc.tokens = Long.parseLong(c.metadata().get("tokens"));
+    acc.lossSum = Double.longBitsToDouble(Long.parseUnsignedLong(c.metadata().get("loss_sum"), 16));
+    acc.microBatches = Integer.parseInt(c.metadata().get("micro_batches"));
+    return acc;
+  }
+
+  private Object writeReplace() throws ObjectStreamException { return new Wire(toBytes()); }
+
+  private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
+    throw new java.io.InvalidObjectException("GradAccumulator is serialised through its wire form");
+  }
+
+  /** Java-serialisation form: the safetensors bytes. */
+  private record Wire(byte[] bytes) implements Serializable {
+    private Object readResolve() throws ObjectStreamException { return fromBytes(bytes); }
+  }
+}
