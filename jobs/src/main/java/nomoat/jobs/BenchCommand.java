@@ -12,14 +12,26 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Benchmarks that are rerun by hand and reported in the README (never timed tests). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: prepare throughput.",
-    subcommands = {BenchCommand.Prepare.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: prepare throughput, engine training step.",
+    subcommands = {BenchCommand.Prepare.class, BenchCommand.Engine.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  @Command(name = "engine", description = {"One optimiser step (forward + backward + AdamW) on random-weight models A and B,",
+      "LoRA on q,v and all 7 projections: tokens/s, GFLOP/s vs ND4J's SGEMM peak, peak RSS. Options: engine bench --help.",
+      "bin/bench-engine runs it beside the PyTorch peer and prints the ratios."})
+  static final class Engine implements Callable<Integer> {
+    @picocli.CommandLine.Unmatched java.util.List<String> args = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() {
+      return nomoat.pipeline.bench.EngineBench.run(args.toArray(String[]::new));
+    }
   }
 
   @Command(name = "prepare", mixinStandardHelpOptions = true,
