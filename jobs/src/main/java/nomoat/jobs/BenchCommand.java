@@ -56,7 +56,8 @@ final class BenchCommand implements Runnable {
       out.printf("  end-to-end (median)      : %,.0f tokens/s per core (%.1f s)%n", r.endToEndTokensPerSecondPerCore(), r.medianSeconds());
       out.printf("  raw DJL tokenizer, 1 core: %,.0f tokens/s%n", r.rawTokensPerSecond());
       out.printf("  nomoat builder (template + tokenize + mask), 1 core: %,.0f tokens/s%n", r.builderTokensPerSecond());
-      out.printf("  Spark + templating + Parquet overhead over raw tokenization: %.0f%%%n", 100 * r.overhead());
+      out.printf("  Spark + templating + Parquet overhead over raw tokenization (median of per-run ratios %s): %.0f%%%n",
+          r.runOverheads().stream().map(x -> String.format("%.0f%%", 100 * x)).toList(), 100 * r.overhead());
       if (jsonOut != null) new ObjectMapper().writerWithDefaultPrettyPrinter().writeValue(jsonOut.toFile(), r);
       return 0;
     }

@@ -29,8 +29,13 @@ import org.apache.spark.sql.SparkSession;
 final class PrepareBench {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /**
+   * @param overhead median over runs of (raw tokens/s per core) / (end-to-end tokens/s per core) - 1, each run's raw
+   *                 rate measured right before its Spark run so both see the same machine noise
+   */
   record Result(long rows, long tokens, double medianSeconds, int cores, double endToEndTokensPerSecondPerCore,
-                double rawTokensPerSecond, double builderTokensPerSecond, double overhead, List<Double> runs) {}
+                double rawTokensPerSecond, double builderTokensPerSecond, double overhead, List<Double> runs,
+                List<Double> runOverheads) {}
 
   static Result run(Path fixtures, Path work, int rows, int files, int cores, int runs, String template) throws Exception {
     Path tokDir = fixtures.resolve("tokenizers/tinyllama-1.1b-chat-v1.0");
@@ -56,15 +61,8 @@ final class PrepareBench {
     }
     for (BufferedWriter w : writers) w.close();
 
-    // Raw tokenizer throughput, one thread, same texts (after a warm-up pass).
-    double rawTps;
-    try (HuggingFaceTokenizer raw = HuggingFaceTokenizer.newInstance(tokDir.resolve("tokenizer.json"), Map.of())) {
-      for (int i = 0; i < 2000; i++) raw.encode(texts.get(i));
-      long t = System.nanoTime();
-      long tokens = 0;
-      for (String s : texts) tokens += raw.encode(s).getIds().length;
-      rawTps = tokens / ((System.nanoTime() - t) / 1e9);
-    }
+    HuggingFaceTokenizer raw = HuggingFaceTokenizer.newInstance(tokDir.resolve("tokenizer.json"), Map.of());
+    for (int i = 0; i < 2000; i++) raw.encode(texts.get(i));
 
     // The builder alone (template + tokenize with offsets + mask), one thread, same rows.
     double builderTps;
@@ -80,10 +78,11 @@ final class PrepareBench {
 
     SparkSession spark = SparkSession.builder().master("local[" + cores + "]").appName("nomoat bench prepare")
         .config("spark.ui.enabled", "false").getOrCreate();
-    List<Double> seconds = new ArrayList<>();
+    List<Double> seconds = new ArrayList<>(), rawRates = new ArrayList<>(), overheads = new ArrayList<>();
     long tokens = 0;
     try {
       for (int r = 0; r < runs; r++) {
+        double rawTps = rawTokensPerSecond(raw, texts);
         NomoatConfig config = ConfigLoader.load((Path) null, List.of(
             "prepare.output=" + work.resolve("out").toUri(),
             "prepare.tokenizer=" + tokDir.toUri(),
@@ -92,15 +91,27 @@ final class PrepareBench {
             "prepare.sources=[{name = bench, paths = [\"" + data.toUri() + "\"], file-format = jsonl, record-format = alpaca}]"));
         long t = System.nanoTime();
         PrepareJob.Summary s = PrepareJob.run(spark, config, true);
-        seconds.add((System.nanoTime() - t) / 1e9);
+        double secs = (System.nanoTime() - t) / 1e9;
         tokens = s.tokens();
+        seconds.add(secs);
+        rawRates.add(rawTps);
+        overheads.add(rawTps / (tokens / secs / cores) - 1);
       }
     } finally {
       spark.stop();
+      raw.close();
     }
     double median = median(seconds);
     double e2e = tokens / median / cores;
-    return new Result(rows, tokens, median, cores, e2e, rawTps, builderTps, rawTps / e2e - 1, seconds);
+    return new Result(rows, tokens, median, cores, e2e, median(rawRates), builderTps, median(overheads), seconds, overheads);
+  }
+
+  /** Raw DJL tokenization of the same texts, one thread. */
+  private static double rawTokensPerSecond(HuggingFaceTokenizer raw, List<String> texts) {
+    long t = System.nanoTime();
+    long tokens = 0;
+    for (String s : texts) tokens += raw.encode(s).getIds().length;
+    return tokens / ((System.nanoTime() - t) / 1e9);
   }
 
   static double median(List<Double> xs) {
