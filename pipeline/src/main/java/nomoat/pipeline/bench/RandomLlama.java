@@ -6,7 +6,6 @@ import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaWeights;
-import nomoat.pipeline.train.AdapterInit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -24,7 +23,8 @@ public final class RandomLlama {
       t.put(p + "input_layernorm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
       t.put(p + "post_attention_layernorm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
       for (String m : LoraSpec.ALL_MODULES) {
-        int[] s = AdapterInit.shape(c, m);
+        int[] io = nomoat.pipeline.lora.LoraInit.inOut(c, m);
+        int[] s = {io[1], io[0]}; // [out, in]
         t.put(LoraAdapter.modulePath(l, m) + ".weight", normal(s[0], s[1]));
       }
     }

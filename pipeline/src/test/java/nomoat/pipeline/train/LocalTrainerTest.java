@@ -58,7 +58,7 @@ class LocalTrainerTest {
 
   @Test // ~5 s (20 steps x 8 examples)
   void trainingLowersHeldOutLossOfTheTask() {
-    LoraAdapter adapter = AdapterInit.peft(model.config(), SPEC, 7, DataType.FLOAT);
+    LoraAdapter adapter = nomoat.pipeline.lora.LoraInit.create(SPEC, model.config(), 7, DataType.FLOAT);
     LocalTrainer t = trainer(adapter, STEPS);
     double before = t.evaluate(heldOut);
     assertEquals(before, LocalTrainer.meanLoss(model, List.of(), heldOut), 1e-4, "B = 0: the adapter starts as a no-op");
@@ -80,7 +80,7 @@ class LocalTrainerTest {
 
   @Test
   void workersTimesMicroBatchesMatchOneWorkerWithAccumulation() {
-    LoraAdapter adapter = AdapterInit.peft(model.config(), SPEC, 7, DataType.FLOAT);
+    LoraAdapter adapter = nomoat.pipeline.lora.LoraInit.create(SPEC, model.config(), 7, DataType.FLOAT);
     adapter.b().values().forEach(b -> b.assign(0.01)); // non-zero B so A gets gradients too
     List<Batch> four = train.subList(0, 4);
     GradAccumulator single = LocalTrainer.accumulate(model, List.of(), adapter, four, 42, 3, 0);
@@ -100,11 +100,11 @@ class LocalTrainerTest {
 
   @Test
   void resumingFromSavedStateReproducesTheUninterruptedRun() {
-    LoraAdapter straight = AdapterInit.peft(model.config(), SPEC, 9, DataType.FLOAT);
+    LoraAdapter straight = nomoat.pipeline.lora.LoraInit.create(SPEC, model.config(), 9, DataType.FLOAT);
     LocalTrainer a = trainer(straight, 6);
     for (int s = 0; s < 6; s++) a.step(List.of(train.get(s % train.size())));
 
-    LoraAdapter first = AdapterInit.peft(model.config(), SPEC, 9, DataType.FLOAT);
+    LoraAdapter first = nomoat.pipeline.lora.LoraInit.create(SPEC, model.config(), 9, DataType.FLOAT);
     LocalTrainer b = trainer(first, 6);
     for (int s = 0; s < 3; s++) b.step(List.of(train.get(s % train.size())));
     byte[] saved = b.state().toBytes();
