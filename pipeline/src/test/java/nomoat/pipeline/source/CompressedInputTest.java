@@ -42,8 +42,6 @@ class CompressedInputTest {
     assertEquals(json + "#0", row(readAll(new SourceReader("s", SourceFormat.AUTO), json).get(0)).row().location());
 
     assertFalse(SourceFormat.JSONL.splittable(CONF, jsonl));
-    List<InputSplit> splits = InputSplits.plan(CONF, List.of(new InputFile(jsonl, 40)), SourceFormat.AUTO, 10);
-    assertEquals(List.of(new InputSplit(jsonl, 0, 40)), splits);
     assertThrows(IllegalArgumentException.class, () -> readRange(new SourceReader("s", SourceFormat.JSONL), jsonl, 5, 40));
   }
 }

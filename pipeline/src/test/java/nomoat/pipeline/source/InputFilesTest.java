@@ -58,13 +58,4 @@ class InputFilesTest {
     assertEquals(SourceFormat.JSONL, SourceFormat.parse(" JsonL"));
     assertEquals(ExitCode.CONFIG, assertThrows(NomoatException.class, () -> SourceFormat.parse("xml")).exitCode());
   }
-
-  @Test
-  void planSplitsOnlySplittableFiles() throws Exception {
-    String jsonl = write(tmp, "a.jsonl", "{}\n".repeat(10));
-    String csv = write(tmp, "b.csv", "x\n" + "1\n".repeat(10));
-    List<InputSplit> splits = InputSplits.plan(conf, List.of(new InputFile(jsonl, 30), new InputFile(csv, 22)), SourceFormat.AUTO, 12);
-    assertEquals(List.of(new InputSplit(jsonl, 0, 12), new InputSplit(jsonl, 12, 24), new InputSplit(jsonl, 24, 30),
-        new InputSplit(csv, 0, 22)), splits);
-  }
 }
