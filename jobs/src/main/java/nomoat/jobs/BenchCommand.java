@@ -54,7 +54,7 @@ final class BenchCommand implements Runnable {
       PrintWriter out = spec.commandLine().getOut();
       out.printf("bench prepare: %,d Alpaca rows, %,d tokens, local[%d], template %s, runs %s s%n", r.rows(), r.tokens(), r.cores(), template, r.runs());
       out.printf("  end-to-end (median)      : %,.0f tokens/s per core (%.1f s)%n", r.endToEndTokensPerSecondPerCore(), r.medianSeconds());
-      out.printf("  raw DJL tokenizer, 1 core: %,.0f tokens/s%n", r.rawTokensPerSecond());
+      out.printf("  raw DJL tokenizer, %d threads   : %,.0f tokens/s per core (median of the per-run measurements)%n", r.cores(), r.rawTokensPerSecond());
       out.printf("  nomoat builder (template + tokenize + mask), 1 core: %,.0f tokens/s%n", r.builderTokensPerSecond());
       out.printf("  Spark + templating + Parquet overhead over raw tokenization (median of per-run ratios %s): %.0f%%%n",
           r.runOverheads().stream().map(x -> String.format("%.0f%%", 100 * x)).toList(), 100 * r.overhead());

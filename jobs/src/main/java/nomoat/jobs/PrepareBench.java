@@ -82,7 +82,7 @@ final class PrepareBench {
     long tokens = 0;
     try {
       for (int r = 0; r < runs; r++) {
-        double rawTps = rawTokensPerSecond(raw, texts);
+        double rawTps = rawTokensPerSecondPerCore(raw, texts, cores);
         NomoatConfig config = ConfigLoader.load((Path) null, List.of(
             "prepare.output=" + work.resolve("out").toUri(),
             "prepare.tokenizer=" + tokDir.toUri(),
@@ -106,12 +106,29 @@ final class PrepareBench {
     return new Result(rows, tokens, median, cores, e2e, median(rawRates), builderTps, median(overheads), seconds, overheads);
   }
 
-  /** Raw DJL tokenization of the same texts, one thread. */
-  private static double rawTokensPerSecond(HuggingFaceTokenizer raw, List<String> texts) {
-    long t = System.nanoTime();
-    long tokens = 0;
-    for (String s : texts) tokens += raw.encode(s).getIds().length;
-    return tokens / ((System.nanoTime() - t) / 1e9);
+  /**
+   * Raw DJL tokenization of the same texts on as many threads as Spark gets cores, per core: both sides then see the
+   * same share of a shared machine.
+   */
+  private static double rawTokensPerSecondPerCore(HuggingFaceTokenizer raw, List<String> texts, int cores) throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(cores);
+    try {
+      List<java.util.concurrent.Future<Long>> parts = new ArrayList<>();
+      long t = System.nanoTime();
+      for (int c = 0; c < cores; c++) {
+        int from = c * texts.size() / cores, to = (c + 1) * texts.size() / cores;
+        parts.add(pool.submit(() -> {
+          long n = 0;
+          for (String s : texts.subList(from, to)) n += raw.encode(s).getIds().length;
+          return n;
+        }));
+      }
+      long tokens = 0;
+      for (java.util.concurrent.Future<Long> f : parts) tokens += f.get();
+      return tokens / ((System.nanoTime() - t) / 1e9) / cores;
+    } finally {
+      pool.shutdown();
+    }
   }
 
   static double median(List<Double> xs) {
