@@ -46,8 +46,8 @@ final class Attention {
     for (int r = 0; r < s.tiles(); r++) {
       int rows = s.end(r) - s.start(r), keys = s.end(r);
       INDArray scores = Nd4j.matmul(queryTile(qs, r, s), keyPrefix(kh, keys, s), null, false, true, false); // [B*nkv, g*rows, keys]
-      INDArray flat = scores.reshape('c', (long) s.b * s.nh * rows, keys).addi(masks[r]);
-      p[r] = Ops.softmaxRows(flat, flat);
+      INDArray flat = scores.reshape('c', (long) s.b * s.nh * rows, keys);
+      p[r] = Kernels.softmaxRows(flat, masks[r], null, 0, null);                                 // softmax(S + mask)
       INDArray o = Nd4j.matmul(scores, keyPrefix(vh, keys, s), null, false, false, false);              // O = P V
       if (oh == null) oh = o.reshape('c', (long) s.b * s.nh * s.t, s.d);
       else putQueryTile(oh, o, r, s);
@@ -72,7 +72,7 @@ final class Attention {
       if (needDv) addKeyPrefix(dvh, Nd4j.matmul(p3, dO, null, true, false, false), keys, s);    // dV += P^T dO
       if (!needDq && !needDk) continue;
       INDArray flat = dp.reshape('c', (long) s.b * s.nh * rows, keys);
-      flat.subiColumnVector(Ops.rowDot(flat, p)).muli(p);                                      // dS, in dp
+      Kernels.softmaxBackward(flat, p);                                                         // dS, in dp
       if (needDq) {                                                                             // dQ = s dS K
         INDArray dq = Nd4j.matmul(dp, keyPrefix(c.kh, keys, s), null, false, false, false).muli(scale);
         if (dqh == null) dqh = dq.reshape('c', (long) s.b * s.nh * s.t, s.d);
