@@ -338,4 +338,119 @@ final class Kernels {
     }
     return du;
   }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // heads layout, with rotary embedding folded in
+
+  /**
+   * x [B*T, heads*d] -> [B*heads*T, d], each head row scaled by scale and, when cos/sin ([B*T, heads*d], rotate_half
+   * layout) are given, rotated: out = (x * cos + rotate_half(x) * sin) * scale, rotate_half([x1, x2]) = [-x2, x1].
+   */
+  static INDArray toHeads(INDArray x, INDArray cos, INDArray sin, int b, int t, int heads, int d, double scale) {
+    int w = heads * d, half = d / 2;
+    if (x.length() != (long) b * t * w) throw new IllegalArgumentException("toHeads: shape");
+    INDArray out = Nd4j.createUninitialized(x.dataType(), (long) b * heads * t, d);
+    boolean rope = cos != null;
+    if (isFloat(x)) {
+      FloatBuffer xb = floats(x), ob = floats(out), cb = rope ? floats(cos) : null, sb = rope ? floats(sin) : null;
+      float[] xr = frow(0, w), cr = rope ? frow(1, w) : null, sr = rope ? frow(2, w) : null, o = frow(3, d);
+      float sc = (float) scale;
+      for (int bi = 0; bi < b; bi++)
+        for (int ti = 0; ti < t; ti++) {
+          int at = (bi * t + ti) * w;
+          xb.get(at, xr, 0, w);
+          if (rope) {
+            cb.get(at, cr, 0, w);
+            sb.get(at, sr, 0, w);
+          }
+          for (int h = 0; h < heads; h++) {
+            int base = h * d;
+            if (rope) {
+              for (int i = 0; i < half; i++) o[i] = (xr[base + i] * cr[base + i] - xr[base + half + i] * sr[base + i]) * sc;
+              for (int i = half; i < d; i++) o[i] = (xr[base + i] * cr[base + i] + xr[base + i - half] * sr[base + i]) * sc;
+            } else {
+              for (int i = 0; i < d; i++) o[i] = xr[base + i] * sc;
+            }
+            ob.put(((bi * heads + h) * t + ti) * d, o, 0, d);
+          }
+        }
+    } else {
+      DoubleBuffer xb = doubles(x), ob = doubles(out), cb = rope ? doubles(cos) : null, sb = rope ? doubles(sin) : null;
+      double[] xr = drow(0, w), cr = rope ? drow(1, w) : null, sr = rope ? drow(2, w) : null, o = drow(3, d);
+      for (int bi = 0; bi < b; bi++)
+        for (int ti = 0; ti < t; ti++) {
+          int at = (bi * t + ti) * w;
+          xb.get(at, xr, 0, w);
+          if (rope) {
+            cb.get(at, cr, 0, w);
+            sb.get(at, sr, 0, w);
+          }
+          for (int h = 0; h < heads; h++) {
+            int base = h * d;
+            if (rope) {
+              for (int i = 0; i < half; i++) o[i] = (xr[base + i] * cr[base + i] - xr[base + half + i] * sr[base + i]) * scale;
+              for (int i = half; i < d; i++) o[i] = (xr[base + i] * cr[base + i] + xr[base + i - half] * sr[base + i]) * scale;
+            } else {
+              for (int i = 0; i < d; i++) o[i] = xr[base + i] * scale;
+            }
+            ob.put(((bi * heads + h) * t + ti) * d, o, 0, d);
+          }
+        }
+    }
+    return out;
+  }
+
+  /**
+   * The transpose of {@link #toHeads}: g [B*heads*T, d] -> [B*T, heads*d], scaled by scale and, when cos/sin are
+   * given, pushed back through the rotation: dx = g * cos + rotate_half^T(g * sin), rotate_half^T([y1, y2]) = [y2, -y1].
+   */
+  static INDArray fromHeads(INDArray g, INDArray cos, INDArray sin, int b, int t, int heads, int d, double scale) {
+    int w = heads * d, half = d / 2;
+    if (g.length() != (long) b * t * w) throw new IllegalArgumentException("fromHeads: shape");
+    INDArray out = Nd4j.createUninitialized(g.dataType(), (long) b * t, w);
+    boolean rope = cos != null;
+    if (isFloat(g)) {
+      FloatBuffer gb = floats(g), ob = floats(out), cb = rope ? floats(cos) : null, sb = rope ? floats(sin) : null;
+      float[] gr = frow(0, w), cr = rope ? frow(1, w) : null, sr = rope ? frow(2, w) : null, o = frow(3, w);
+      float sc = (float) scale;
+      for (int bi = 0; bi < b; bi++)
+        for (int ti = 0; ti < t; ti++) {
+          int at = (bi * t + ti) * w;
+          for (int h = 0; h < heads; h++) gb.get(((bi * heads + h) * t + ti) * d, gr, h * d, d);
+          if (rope) {
+            cb.get(at, cr, 0, w);
+            sb.get(at, sr, 0, w);
+            for (int h = 0; h < heads; h++) {
+              int base = h * d;
+              for (int i = 0; i < half; i++) o[base + i] = (gr[base + i] * cr[base + i] + gr[base + half + i] * sr[base + half + i]) * sc;
+              for (int i = half; i < d; i++) o[base + i] = (gr[base + i] * cr[base + i] - gr[base + i - half] * sr[base + i - half]) * sc;
+            }
+          } else {
+            for (int i = 0; i < w; i++) o[i] = gr[i] * sc;
+          }
+          ob.put(at, o, 0, w);
+        }
+    } else {
+      DoubleBuffer gb = doubles(g), ob = doubles(out), cb = rope ? doubles(cos) : null, sb = rope ? doubles(sin) : null;
+      double[] gr = drow(0, w), cr = rope ? drow(1, w) : null, sr = rope ? drow(2, w) : null, o = drow(3, w);
+      for (int bi = 0; bi < b; bi++)
+        for (int ti = 0; ti < t; ti++) {
+          int at = (bi * t + ti) * w;
+          for (int h = 0; h < heads; h++) gb.get(((bi * heads + h) * t + ti) * d, gr, h * d, d);
+          if (rope) {
+            cb.get(at, cr, 0, w);
+            sb.get(at, sr, 0, w);
+            for (int h = 0; h < heads; h++) {
+              int base = h * d;
+              for (int i = 0; i < half; i++) o[base + i] = (gr[base + i] * cr[base + i] + gr[base + half + i] * sr[base + half + i]) * scale;
+              for (int i = half; i < d; i++) o[base + i] = (gr[base + i] * cr[base + i] - gr[base + i - half] * sr[base + i - half]) * scale;
+            }
+          } else {
+            for (int i = 0; i < w; i++) o[i] = gr[i] * scale;
+          }
+          ob.put(at, o, 0, w);
+        }
+    }
+    return out;
+  }
 }
