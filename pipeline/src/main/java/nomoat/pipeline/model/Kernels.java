@@ -453,4 +453,97 @@ final class Kernels {
     }
     return out;
   }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // RMSNorm
+
+  /**
+   * x [N, H], w [H]: writes xhat = x * rstd into xhatOut [N, H], rstd = 1 / sqrt(mean(x^2) + eps) into rstdOut [N, 1]
+   * and returns y = xhat * w (a new array).
+   */
+  static INDArray rmsNormForward(INDArray x, INDArray w, double eps, INDArray xhatOut, INDArray rstdOut) {
+    int rows = (int) x.size(0), cols = (int) x.size(1);
+    if (w.length() != cols || xhatOut.length() != x.length() || rstdOut.length() != rows)
+      throw new IllegalArgumentException("rmsNorm: shapes");
+    INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
+    if (isFloat(x)) {
+      FloatBuffer xb = floats(x), wb = floats(w), hb = floats(xhatOut), rb = floats(rstdOut), yb = floats(y);
+      float[] xr = frow(0, cols), wr = frow(1, cols), yr = frow(2, cols);
+      wb.get(0, wr, 0, cols);
+      for (int i = 0; i < rows; i++) {
+        int at = i * cols;
+        xb.get(at, xr, 0, cols);
+        double ss = dot(xr, xr, cols);
+        float rstd = (float) (1.0 / Math.sqrt(ss / cols + eps));
+        for (int j = 0; j < cols; j++) {
+          float h = xr[j] * rstd;
+          xr[j] = h;
+          yr[j] = h * wr[j];
+        }
+        rb.put(i, rstd);
+        hb.put(at, xr, 0, cols);
+        yb.put(at, yr, 0, cols);
+      }
+    } else {
+      DoubleBuffer xb = doubles(x), wb = doubles(w), hb = doubles(xhatOut), rb = doubles(rstdOut), yb = doubles(y);
+      double[] xr = drow(0, cols), wr = drow(1, cols), yr = drow(2, cols);
+      wb.get(0, wr, 0, cols);
+      for (int i = 0; i < rows; i++) {
+        int at = i * cols;
+        xb.get(at, xr, 0, cols);
+        double ss = 0;
+        for (int j = 0; j < cols; j++) ss += xr[j] * xr[j];
+        double rstd = 1.0 / Math.sqrt(ss / cols + eps);
+        for (int j = 0; j < cols; j++) {
+          double h = xr[j] * rstd;
+          xr[j] = h;
+          yr[j] = h * wr[j];
+        }
+        rb.put(i, rstd);
+        hb.put(at, xr, 0, cols);
+        yb.put(at, yr, 0, cols);
+      }
+    }
+    return y;
+  }
+
+  /** dx = rstd * (g - xhat * mean(g * xhat)), g = dy * w (a new array). */
+  static INDArray rmsNormBackward(INDArray dy, INDArray w, INDArray xhat, INDArray rstd) {
+    int rows = (int) dy.size(0), cols = (int) dy.size(1);
+    if (w.length() != cols || xhat.length() != dy.length() || rstd.length() != rows)
+      throw new IllegalArgumentException("rmsNorm backward: shapes");
+    INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.shape());
+    if (isFloat(dy)) {
+      FloatBuffer db = floats(dy), wb = floats(w), hb = floats(xhat), rb = floats(rstd), ob = floats(dx);
+      float[] g = frow(0, cols), wr = frow(1, cols), hr = frow(2, cols);
+      wb.get(0, wr, 0, cols);
+      for (int i = 0; i < rows; i++) {
+        int at = i * cols;
+        db.get(at, g, 0, cols);
+        hb.get(at, hr, 0, cols);
+        for (int j = 0; j < cols; j++) g[j] *= wr[j];
+        float m = dot(g, hr, cols) / cols, r = rb.get(i);
+        for (int j = 0; j < cols; j++) g[j] = (g[j] - hr[j] * m) * r;
+        ob.put(at, g, 0, cols);
+      }
+    } else {
+      DoubleBuffer db = doubles(dy), wb = doubles(w), hb = doubles(xhat), rb = doubles(rstd), ob = doubles(dx);
+      double[] g = drow(0, cols), wr = drow(1, cols), hr = drow(2, cols);
+      wb.get(0, wr, 0, cols);
+      for (int i = 0; i < rows; i++) {
+        int at = i * cols;
+        db.get(at, g, 0, cols);
+        hb.get(at, hr, 0, cols);
+        double dot = 0;
+        for (int j = 0; j < cols; j++) {
+          g[j] *= wr[j];
+          dot += g[j] * hr[j];
+        }
+        double m = dot / cols, r = rb.get(i);
+        for (int j = 0; j < cols; j++) g[j] = (g[j] - hr[j] * m) * r;
+        ob.put(at, g, 0, cols);
+      }
+    }
+    return dx;
+  }
 }
