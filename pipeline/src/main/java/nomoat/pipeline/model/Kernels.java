@@ -39,6 +39,7 @@ final class Kernels {
    * superword vectorises each loop on its own but not the mixed float/int one.
    */
   static void exp(float[] a, float scale, float shift, float[] o, float[] tmp, int n) {
+    // same index everywhere (and no offsets): HotSpot then knows a and o never overlap at a distance
     for (int j = 0; j < n; j++) {
       float x = Math.min(Math.max(a[j] * scale - shift, -CLAMP), CLAMP);
       float t = x * LOG2E + SHIFT;                              // k = round(x / ln2) sits in t's low mantissa bits
@@ -57,6 +58,26 @@ final class Kernels {
       o[j] *= Float.intBitsToFloat((Float.floatToRawIntBits(tmp[j]) - 0x4B400000 + 127) << 23);
   }
 
+  /** In place: a[off, off + n) = e^(a - shift), as {@link #exp}; tmp[off, off + n) is scratch (same index as a). */
+  static void expInPlace(float[] a, int off, float shift, float[] tmp, int n) {
+    for (int j = off; j < off + n; j++) {
+      float x = Math.min(Math.max(a[j] - shift, -CLAMP), CLAMP);
+      float t = x * LOG2E + SHIFT;
+      float k = t - SHIFT;
+      float r = x - k * LN2_HI - k * LN2_LO;
+      float p = 1.9875691500e-4f;
+      p = p * r + 1.3981999507e-3f;
+      p = p * r + 8.3334519073e-3f;
+      p = p * r + 4.1665795894e-2f;
+      p = p * r + 1.6666665459e-1f;
+      p = p * r + 5.0000001201e-1f;
+      a[j] = p * r * r + r + 1f;
+      tmp[j] = t;
+    }
+    for (int j = off; j < off + n; j++)
+      a[j] *= Float.intBitsToFloat((Float.floatToRawIntBits(tmp[j]) - 0x4B400000 + 127) << 23);
+  }
+
   /** e^x in float (the scalar form of {@link #exp}). */
   static float expf(float x) {
     float[] a = {x}, t = new float[1];
@@ -65,30 +86,30 @@ final class Kernels {
   }
 
   /** Dot product of a[0..n) and b[0..n) (four partial sums). */
-  private static float dot(float[] a, float[] b, int n) {
+  private static float dot(float[] a, int aOff, float[] b, int bOff, int n) {
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int j = 0;
     for (; j + 3 < n; j += 4) {
-      s0 += a[j] * b[j];
-      s1 += a[j + 1] * b[j + 1];
-      s2 += a[j + 2] * b[j + 2];
-      s3 += a[j + 3] * b[j + 3];
+      s0 += a[aOff + j] * b[bOff + j];
+      s1 += a[aOff + j + 1] * b[bOff + j + 1];
+      s2 += a[aOff + j + 2] * b[bOff + j + 2];
+      s3 += a[aOff + j + 3] * b[bOff + j + 3];
     }
-    for (; j < n; j++) s0 += a[j] * b[j];
+    for (; j < n; j++) s0 += a[aOff + j] * b[bOff + j];
     return (s0 + s1) + (s2 + s3);
   }
 
   /** Sum of a[0..n) (four partial sums: vectorisable, and more accurate than one running sum). */
-  private static float sum(float[] a, int n) {
+  private static float sum(float[] a, int off, int n) {
     float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     int j = 0;
     for (; j + 3 < n; j += 4) {
-      s0 += a[j];
-      s1 += a[j + 1];
-      s2 += a[j + 2];
-      s3 += a[j + 3];
+      s0 += a[off + j];
+      s1 += a[off + j + 1];
+      s2 += a[off + j + 2];
+      s3 += a[off + j + 3];
     }
-    for (; j < n; j++) s0 += a[j];
+    for (; j < n; j++) s0 += a[off + j];
     return (s0 + s1) + (s2 + s3);
   }
 
@@ -129,7 +150,7 @@ final class Kernels {
   }
 
   /** Per-thread row scratch (several rows of a kernel at once). */
-  private static final ThreadLocal<float[][]> FROWS = ThreadLocal.withInitial(() -> new float[5][0]);
+  private static final ThreadLocal<float[][]> FROWS = ThreadLocal.withInitial(() -> new float[6][0]);
   private static final ThreadLocal<double[][]> DROWS = ThreadLocal.withInitial(() -> new double[4][0]);
 
   private static float[] frow(int i, int n) {
@@ -142,6 +163,14 @@ final class Kernels {
     double[][] s = DROWS.get();
     if (s[i].length < n) s[i] = new double[n];
     return s[i];
+  }
+
+  /** Scratch slot 1 holding the vector w [cols] repeated for reps rows. */
+  private static float[] tiled(FloatBuffer w, int cols, int reps) {
+    float[] t = frow(1, cols * reps);
+    w.get(0, t, 0, cols);
+    for (int i = 1; i < reps; i++) System.arraycopy(t, 0, t, i * cols, cols);
+    return t;
   }
 
   /** Rows per block of the elementwise kernels (bulk copies of about 16K elements). */
@@ -160,25 +189,29 @@ final class Kernels {
     if (mask != null && mask.length() != z.length()) throw new IllegalArgumentException("mask does not match scores");
     if (isFloat(z)) {
       FloatBuffer zb = floats(z), mb = mask == null ? null : floats(mask);
-      float[] row = frow(0, cols), mrow = mask == null ? null : frow(1, cols), tmp = frow(2, cols);
-      for (int i = 0; i < rows; i++) {
-        int at = i * cols;
-        zb.get(at, row, 0, cols);
+      int blkRows = block(cols), blk = blkRows * cols;
+      float[] zr = frow(0, blk), mr = mask == null ? null : frow(1, blk), tmp = frow(2, blk);
+      for (int r0 = 0; r0 < rows; r0 += blkRows) {
+        int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
+        zb.get(at, zr, 0, len);
         if (mb != null) {
-          mb.get(at, mrow, 0, cols);
-          for (int j = 0; j < cols; j++) row[j] += mrow[j];
+          mb.get(at, mr, 0, len);
+          for (int j = 0; j < len; j++) zr[j] += mr[j];
         }
-        float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < cols; j++) max = Math.max(max, row[j]);
-        exp(row, 1f, max, row, tmp, cols);
-        float inv = 1f / sum(row, cols);
-        for (int j = 0; j < cols; j++) row[j] *= inv;
-        if (targets != null) {
-          int t = targets[targetFrom + i];
-          pt[i] = row[t];
-          row[t] -= 1f;
+        for (int i = 0; i < nr; i++) {
+          int o = i * cols;
+          float max = Float.NEGATIVE_INFINITY;
+          for (int j = o; j < o + cols; j++) max = Math.max(max, zr[j]);
+          expInPlace(zr, o, max, tmp, cols);
+          float inv = 1f / sum(zr, o, cols);
+          for (int j = o; j < o + cols; j++) zr[j] *= inv;
+          if (targets != null) {
+            int t = targets[targetFrom + r0 + i];
+            pt[r0 + i] = zr[o + t];
+            zr[o + t] -= 1f;
+          }
         }
-        zb.put(at, row, 0, cols);
+        zb.put(at, zr, 0, len);
       }
     } else {
       DoubleBuffer zb = doubles(z), mb = mask == null ? null : doubles(mask);
@@ -217,14 +250,18 @@ final class Kernels {
     int rows = (int) dp.size(0), cols = (int) (dp.length() / Math.max(1, rows));
     if (isFloat(dp)) {
       FloatBuffer db = floats(dp), pb = floats(p);
-      float[] d = frow(0, cols), pr = frow(1, cols);
-      for (int i = 0; i < rows; i++) {
-        int at = i * cols;
-        db.get(at, d, 0, cols);
-        pb.get(at, pr, 0, cols);
-        float dot = dot(d, pr, cols);
-        for (int j = 0; j < cols; j++) d[j] = pr[j] * (d[j] - dot);
-        db.put(at, d, 0, cols);
+      int blkRows = block(cols), blk = blkRows * cols;
+      float[] d = frow(0, blk), pr = frow(1, blk);
+      for (int r0 = 0; r0 < rows; r0 += blkRows) {
+        int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
+        db.get(at, d, 0, len);
+        pb.get(at, pr, 0, len);
+        for (int i = 0; i < nr; i++) {
+          int o = i * cols;
+          float dot = dot(d, o, pr, o, cols);
+          for (int j = o; j < o + cols; j++) d[j] = pr[j] * (d[j] - dot);
+        }
+        db.put(at, d, 0, len);
       }
     } else {
       DoubleBuffer db = doubles(dp), pb = doubles(p);
@@ -352,28 +389,34 @@ final class Kernels {
     INDArray out = Nd4j.createUninitialized(x.dataType(), (long) b * heads * t, d);
     boolean rope = cos != null;
     if (isFloat(x)) {
+      // one batch row at a time: x rows [T, heads*d] in, heads block [heads*T, d] out, both contiguous
       FloatBuffer xb = floats(x), ob = floats(out), cb = rope ? floats(cos) : null, sb = rope ? floats(sin) : null;
-      float[] xr = frow(0, w), cr = rope ? frow(1, w) : null, sr = rope ? frow(2, w) : null, o = frow(3, d);
+      int chunk = t * w;
+      float[] xr = frow(0, chunk), cr = rope ? frow(1, chunk) : null, sr = rope ? frow(2, chunk) : null, o = frow(3, chunk);
       float sc = (float) scale;
-      for (int bi = 0; bi < b; bi++)
-        for (int ti = 0; ti < t; ti++) {
-          int at = (bi * t + ti) * w;
-          xb.get(at, xr, 0, w);
-          if (rope) {
-            cb.get(at, cr, 0, w);
-            sb.get(at, sr, 0, w);
-          }
-          for (int h = 0; h < heads; h++) {
-            int base = h * d;
-            if (rope) {
-              for (int i = 0; i < half; i++) o[i] = (xr[base + i] * cr[base + i] - xr[base + half + i] * sr[base + i]) * sc;
-              for (int i = half; i < d; i++) o[i] = (xr[base + i] * cr[base + i] + xr[base + i - half] * sr[base + i]) * sc;
-            } else {
-              for (int i = 0; i < d; i++) o[i] = xr[base + i] * sc;
-            }
-            ob.put(((bi * heads + h) * t + ti) * d, o, 0, d);
-          }
+      for (int bi = 0; bi < b; bi++) {
+        int at = bi * chunk;
+        xb.get(at, xr, 0, chunk);
+        if (rope) {
+          cb.get(at, cr, 0, chunk);
+          sb.get(at, sr, 0, chunk);
         }
+        if (rope) {                                   // rotate in place, in the [T, heads*d] layout
+          float[] rr = frow(4, chunk);                // rotate_half(x) = [-x2, x1] per head
+          for (int seg = 0; seg < chunk; seg += d) {
+            System.arraycopy(xr, seg + half, rr, seg, half);
+            System.arraycopy(xr, seg, rr, seg + half, half);
+          }
+          for (int seg = 0; seg < chunk; seg += d)
+            for (int i = seg; i < seg + half; i++) rr[i] = -rr[i];
+          for (int j = 0; j < chunk; j++) xr[j] = (xr[j] * cr[j] + rr[j] * sr[j]) * sc;
+        } else if (sc != 1f) {
+          for (int j = 0; j < chunk; j++) xr[j] *= sc;
+        }
+        for (int ti = 0; ti < t; ti++)
+          for (int h = 0; h < heads; h++) System.arraycopy(xr, ti * w + h * d, o, (h * t + ti) * d, d);
+        ob.put(at, o, 0, chunk);
+      }
     } else {
       DoubleBuffer xb = doubles(x), ob = doubles(out), cb = rope ? doubles(cos) : null, sb = rope ? doubles(sin) : null;
       double[] xr = drow(0, w), cr = rope ? drow(1, w) : null, sr = rope ? drow(2, w) : null, o = drow(3, d);
@@ -411,25 +454,33 @@ final class Kernels {
     boolean rope = cos != null;
     if (isFloat(g)) {
       FloatBuffer gb = floats(g), ob = floats(out), cb = rope ? floats(cos) : null, sb = rope ? floats(sin) : null;
-      float[] gr = frow(0, w), cr = rope ? frow(1, w) : null, sr = rope ? frow(2, w) : null, o = frow(3, w);
+      int chunk = t * w;
+      float[] gr = frow(0, chunk), cr = rope ? frow(1, chunk) : null, sr = rope ? frow(2, chunk) : null, o = frow(3, chunk);
       float sc = (float) scale;
-      for (int bi = 0; bi < b; bi++)
-        for (int ti = 0; ti < t; ti++) {
-          int at = (bi * t + ti) * w;
-          for (int h = 0; h < heads; h++) gb.get(((bi * heads + h) * t + ti) * d, gr, h * d, d);
-          if (rope) {
-            cb.get(at, cr, 0, w);
-            sb.get(at, sr, 0, w);
-            for (int h = 0; h < heads; h++) {
-              int base = h * d;
-              for (int i = 0; i < half; i++) o[base + i] = (gr[base + i] * cr[base + i] + gr[base + half + i] * sr[base + half + i]) * sc;
-              for (int i = half; i < d; i++) o[base + i] = (gr[base + i] * cr[base + i] - gr[base + i - half] * sr[base + i - half]) * sc;
-            }
-          } else {
-            for (int i = 0; i < w; i++) o[i] = gr[i] * sc;
-          }
-          ob.put(at, o, 0, w);
+      for (int bi = 0; bi < b; bi++) {
+        int at = bi * chunk;
+        gb.get(at, gr, 0, chunk);
+        if (rope) {
+          cb.get(at, cr, 0, chunk);
+          sb.get(at, sr, 0, chunk);
         }
+        for (int ti = 0; ti < t; ti++)
+          for (int h = 0; h < heads; h++) System.arraycopy(gr, (h * t + ti) * d, o, ti * w + h * d, d);
+        if (rope) {                                   // dx = g cos + rotate_half^T(g sin), rotate_half^T([y1, y2]) = [y2, -y1]
+          float[] ys = frow(4, chunk), rr = frow(0, chunk);   // gr (slot 0) is no longer needed
+          for (int j = 0; j < chunk; j++) ys[j] = o[j] * sr[j];
+          for (int seg = 0; seg < chunk; seg += d) {
+            System.arraycopy(ys, seg + half, rr, seg, half);
+            System.arraycopy(ys, seg, rr, seg + half, half);
+          }
+          for (int seg = 0; seg < chunk; seg += d)
+            for (int i = seg + half; i < seg + d; i++) rr[i] = -rr[i];
+          for (int j = 0; j < chunk; j++) o[j] = (o[j] * cr[j] + rr[j]) * sc;
+        } else if (sc != 1f) {
+          for (int j = 0; j < chunk; j++) o[j] *= sc;
+        }
+        ob.put(at, o, 0, chunk);
+      }
     } else {
       DoubleBuffer gb = doubles(g), ob = doubles(out), cb = rope ? doubles(cos) : null, sb = rope ? doubles(sin) : null;
       double[] gr = drow(0, w), cr = rope ? drow(1, w) : null, sr = rope ? drow(2, w) : null, o = drow(3, w);
@@ -468,21 +519,24 @@ final class Kernels {
     INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape());
     if (isFloat(x)) {
       FloatBuffer xb = floats(x), wb = floats(w), hb = floats(xhatOut), rb = floats(rstdOut), yb = floats(y);
-      float[] xr = frow(0, cols), wr = frow(1, cols), yr = frow(2, cols);
-      wb.get(0, wr, 0, cols);
-      for (int i = 0; i < rows; i++) {
-        int at = i * cols;
-        xb.get(at, xr, 0, cols);
-        double ss = dot(xr, xr, cols);
-        float rstd = (float) (1.0 / Math.sqrt(ss / cols + eps));
-        for (int j = 0; j < cols; j++) {
-          float h = xr[j] * rstd;
-          xr[j] = h;
-          yr[j] = h * wr[j];
+      int blkRows = block(cols), blk = blkRows * cols;
+      float[] xr = frow(0, blk), wr = tiled(wb, cols, blkRows), yr = frow(2, blk), rr = frow(3, blkRows);
+      for (int r0 = 0; r0 < rows; r0 += blkRows) {
+        int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
+        xb.get(at, xr, 0, len);
+        for (int i = 0; i < nr; i++) {
+          int o = i * cols;
+          float rstd = (float) (1.0 / Math.sqrt(dot(xr, o, xr, o, cols) / (double) cols + eps));
+          rr[i] = rstd;
+          for (int j = o; j < o + cols; j++) {                 // one index for all arrays: vectorisable
+            float h = xr[j] * rstd;
+            xr[j] = h;
+            yr[j] = h * wr[j];
+          }
         }
-        rb.put(i, rstd);
-        hb.put(at, xr, 0, cols);
-        yb.put(at, yr, 0, cols);
+        rb.put(r0, rr, 0, nr);
+        hb.put(at, xr, 0, len);
+        yb.put(at, yr, 0, len);
       }
     } else {
       DoubleBuffer xb = doubles(x), wb = doubles(w), hb = doubles(xhatOut), rb = doubles(rstdOut), yb = doubles(y);
@@ -515,16 +569,20 @@ final class Kernels {
     INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.shape());
     if (isFloat(dy)) {
       FloatBuffer db = floats(dy), wb = floats(w), hb = floats(xhat), rb = floats(rstd), ob = floats(dx);
-      float[] g = frow(0, cols), wr = frow(1, cols), hr = frow(2, cols);
-      wb.get(0, wr, 0, cols);
-      for (int i = 0; i < rows; i++) {
-        int at = i * cols;
-        db.get(at, g, 0, cols);
-        hb.get(at, hr, 0, cols);
-        for (int j = 0; j < cols; j++) g[j] *= wr[j];
-        float m = dot(g, hr, cols) / cols, r = rb.get(i);
-        for (int j = 0; j < cols; j++) g[j] = (g[j] - hr[j] * m) * r;
-        ob.put(at, g, 0, cols);
+      int blkRows = block(cols), blk = blkRows * cols;
+      float[] g = frow(0, blk), wr = tiled(wb, cols, blkRows), hr = frow(2, blk), rr = frow(3, blkRows);
+      for (int r0 = 0; r0 < rows; r0 += blkRows) {
+        int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
+        db.get(at, g, 0, len);
+        hb.get(at, hr, 0, len);
+        rb.get(r0, rr, 0, nr);
+        for (int j = 0; j < len; j++) g[j] *= wr[j];
+        for (int i = 0; i < nr; i++) {
+          int o = i * cols;
+          float m = dot(g, o, hr, o, cols) / cols, r = rr[i];
+          for (int j = o; j < o + cols; j++) g[j] = (g[j] - hr[j] * m) * r;
+        }
+        ob.put(at, g, 0, len);
       }
     } else {
       DoubleBuffer db = doubles(dy), wb = doubles(w), hb = doubles(xhat), rb = doubles(rstd), ob = doubles(dx);
