@@ -23,46 +23,6 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Kernels {
   private Kernels() {}
 
-  static {
-    if (!"false".equals(System.getProperty("nomoat.kernels.warmup"))) warmUp();
-  }
-
-  /**
-   * Runs every FLOAT kernel a few thousand times on small arrays, so HotSpot compiles them fully (C2, vectorised)
-   * before the first training step rather than tens of steps into it: most kernels run only a dozen times per step,
-   * and until a method has been entered ~600 times its hot loops only run as on-stack-replacement code from slower
-   * tiers. Costs well under a second once per JVM; -Dnomoat.kernels.warmup=false skips it.
-   */
-  private static void warmUp() {
-    try (org.nd4j.linalg.api.memory.MemoryWorkspace none = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-      DataType f = DataType.FLOAT;
-      int b = 2, t = 4, heads = 2, d = 16, n = b * t, w = heads * d;
-      INDArray x = Nd4j.rand(f, n, w), cos = Nd4j.rand(f, n, w), sin = Nd4j.rand(f, n, w), mask = Nd4j.zeros(f, n, w);
-      INDArray norm = Nd4j.ones(f, w), xhat = Nd4j.createUninitialized(f, n, w), rstd = Nd4j.createUninitialized(f, n, 1);
-      INDArray sig = Nd4j.createUninitialized(f, n, w);
-      int[] targets = new int[n];
-      double[] pt = new double[n];
-      for (int i = 0; i < 1500; i++) {
-        INDArray h = toHeads(x, cos, sin, b, t, heads, d, 0.5);
-        fromHeads(h, cos, sin, b, t, heads, d, 0.5).close();
-        toHeads(x, null, null, b, t, heads, d, 1.0).close();
-        fromHeads(h, null, null, b, t, heads, d, 1.0).close();
-        INDArray z = x.dup();
-        softmaxRows(z, mask, null, 0, null);
-        softmaxRows(h, null, targets, 0, pt);
-        softmaxBackward(x.dup(), z).close();
-        INDArray g = x.dup(), u = x.dup();
-        INDArray hid = swigluForward(g, u, sig);
-        swigluBackward(hid, u, sig, g).close();
-        rmsNormForward(x, norm, 1e-5, xhat, rstd).close();
-        rmsNormBackward(x, norm, xhat, rstd).close();
-        for (INDArray a : new INDArray[] {h, z, g, u, hid}) a.close();
-      }
-    } catch (RuntimeException | LinkageError e) {
-      // warm-up is an optimisation only
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
   // exp
 
