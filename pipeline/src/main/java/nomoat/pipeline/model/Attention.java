@@ -37,17 +37,29 @@ final class Attention {
     int end(int r) { return Math.min(t, (r + 1) * tile); }
   }
 
-  /** q [N, nh*d], k/v [N, nkv*d] -> out [N, nh*d]. masks[r] is tile r's additive mask. */
+  /** Rotary tables of q [N, nh*d] and k [N, nkv*d] (the same arrays when nkv == nh). */
+  record RopeTables(INDArray cosQ, INDArray sinQ, INDArray cosK, INDArray sinK) {}
+
+  /** q [N, nh*d], k/v [N, nkv*d] (already rotated) -> out [N, nh*d]. masks[r] is tile r's additive mask. */
   static INDArray forward(INDArray q, INDArray k, INDArray v, INDArray[] masks, Shape s, Cache[] save) {
-    INDArray qs = toHeads(q, s.b, s.t, s.nh, s.d).muli(1.0 / Math.sqrt(s.d));
-    INDArray kh = toHeads(k, s.b, s.t, s.nkv, s.d), vh = toHeads(v, s.b, s.t, s.nkv, s.d);
+    return forward(q, k, v, null, masks, s, save);
+  }
+
+  /**
+   * As above, with the rotary embedding of q and k applied here (rope != null) while they are copied into the heads
+   * layout: q, k are then the projections' outputs before rotation.
+   */
+  static INDArray forward(INDArray q, INDArray k, INDArray v, RopeTables rope, INDArray[] masks, Shape s, Cache[] save) {
+    INDArray qs = Kernels.toHeads(q, rope == null ? null : rope.cosQ, rope == null ? null : rope.sinQ, s.b, s.t, s.nh, s.d, 1.0 / Math.sqrt(s.d));
+    INDArray kh = Kernels.toHeads(k, rope == null ? null : rope.cosK, rope == null ? null : rope.sinK, s.b, s.t, s.nkv, s.d, 1.0);
+    INDArray vh = toHeads(v, s.b, s.t, s.nkv, s.d);
     INDArray oh = s.tiles() == 1 ? null : Nd4j.createUninitialized(q.dataType(), (long) s.b * s.nh * s.t, s.d);
     INDArray[] p = new INDArray[s.tiles()];
     for (int r = 0; r < s.tiles(); r++) {
       int rows = s.end(r) - s.start(r), keys = s.end(r);
       INDArray scores = Nd4j.matmul(queryTile(qs, r, s), keyPrefix(kh, keys, s), null, false, true, false); // [B*nkv, g*rows, keys]
-      INDArray flat = scores.reshape('c', (long) s.b * s.nh * rows, keys).addi(masks[r]);
-      p[r] = Ops.softmaxRows(flat, flat);
+      INDArray flat = scores.reshape('c', (long) s.b * s.nh * rows, keys);
+      p[r] = Kernels.softmaxRows(flat, masks[r], null, 0, null);                                 // softmax(S + mask)
       INDArray o = Nd4j.matmul(scores, keyPrefix(vh, keys, s), null, false, false, false);              // O = P V
       if (oh == null) oh = o.reshape('c', (long) s.b * s.nh * s.t, s.d);
       else putQueryTile(oh, o, r, s);
@@ -58,6 +70,11 @@ final class Attention {
 
   /** dout [N, nh*d] -> {dq [N, nh*d], dk [N, nkv*d], dv [N, nkv*d]}, each null when not asked for. */
   static INDArray[] backward(INDArray dout, Cache c, Shape s, boolean needDq, boolean needDk, boolean needDv) {
+    return backward(dout, c, s, null, needDq, needDk, needDv);
+  }
+
+  /** As above; with rope != null, dq and dk are gradients w.r.t. q and k before rotation (see the forward). */
+  static INDArray[] backward(INDArray dout, Cache c, Shape s, RopeTables rope, boolean needDq, boolean needDk, boolean needDv) {
     double scale = 1.0 / Math.sqrt(s.d);
     long kvRows = (long) s.b * s.nkv * s.t;
     INDArray doh = toHeads(dout, s.b, s.t, s.nh, s.d);
@@ -72,17 +89,17 @@ final class Attention {
       if (needDv) addKeyPrefix(dvh, Nd4j.matmul(p3, dO, null, true, false, false), keys, s);    // dV += P^T dO
       if (!needDq && !needDk) continue;
       INDArray flat = dp.reshape('c', (long) s.b * s.nh * rows, keys);
-      flat.subiColumnVector(Ops.rowDot(flat, p)).muli(p);                                      // dS, in dp
+      Kernels.softmaxBackward(flat, p);                                                         // dS, in dp
       if (needDq) {                                                                             // dQ = s dS K
-        INDArray dq = Nd4j.matmul(dp, keyPrefix(c.kh, keys, s), null, false, false, false).muli(scale);
+        INDArray dq = Nd4j.matmul(dp, keyPrefix(c.kh, keys, s), null, false, false, false);     // scaled below
         if (dqh == null) dqh = dq.reshape('c', (long) s.b * s.nh * s.t, s.d);
         else putQueryTile(dqh, dq, r, s);
       }
       if (needDk) addKeyPrefix(dkh, Nd4j.matmul(dp, queryTile(c.qs, r, s), null, true, false, false), keys, s); // dK += dS^T (sQ)
     }
     return new INDArray[] {
-        needDq ? fromHeads(dqh, s.b, s.t, s.nh, s.d) : null,
-        needDk ? fromHeads(dkh, s.b, s.t, s.nkv, s.d) : null,
+        needDq ? Kernels.fromHeads(dqh, rope == null ? null : rope.cosQ, rope == null ? null : rope.sinQ, s.b, s.t, s.nh, s.d, scale) : null,
+        needDk ? Kernels.fromHeads(dkh, rope == null ? null : rope.cosK, rope == null ? null : rope.sinK, s.b, s.t, s.nkv, s.d, 1.0) : null,
         needDv ? fromHeads(dvh, s.b, s.t, s.nkv, s.d) : null};
   }
 
@@ -117,11 +134,11 @@ final class Attention {
 
   /** [B*T, heads*d] -> [B*heads*T, d]. */
   static INDArray toHeads(INDArray x, int b, int t, int heads, int d) {
-    return x.reshape('c', b, t, heads, d).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * heads * t, d);
+    return Kernels.toHeads(x, null, null, b, t, heads, d, 1.0);
   }
 
   /** [B*heads*T, d] -> [B*T, heads*d]. */
   static INDArray fromHeads(INDArray x, int b, int t, int heads, int d) {
-    return x.reshape('c', b, heads, t, d).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * t, (long) heads * d);
+    return Kernels.fromHeads(x, null, null, b, t, heads, d, 1.0);
   }
 }

@@ -15,12 +15,12 @@ final class CrossEntropy {
 
   private static void chunk(INDArray h, INDArray head, int[] targets, INDArray dh, int from, int to, double[] nll) {
     INDArray z = Ops.mm(Ops.rows(h, from, to), head, false, true);          // [c, V]
-    INDArray p = Ops.softmaxRows(z, z);                                      // in place: z is gone
+    double[] pts = new double[to - from];
+    INDArray p = Kernels.softmaxRows(z, null, targets, from, pts);          // in place: z is gone; p - onehot(target)
     for (int i = 0; i < to - from; i++) {
-      double pt = p.getDouble(i, targets[from + i]);
+      double pt = pts[i];
       // -log p; when p underflows (loss beyond ~69) use logsumexp(z) - z[target] on that row's recomputed logits
       nll[from + i] = pt > 1e-30 ? -Math.log(pt) : exactNll(Ops.rows(h, from + i, from + i + 1), head, targets[from + i]);
-      if (dh != null) p.putScalar(i, targets[from + i], pt - 1.0);      // dz = softmax(z) - onehot(target)
     }
     if (dh != null) Ops.mmInto(p, head, Ops.rows(dh, from, to), false, false, 1.0, 0.0);
   }

@@ -26,7 +26,9 @@ final class DecoderLayer {
 
   /** The per-step inputs every layer shares. */
   record Step(Attention.Shape shape, INDArray[] masks, INDArray cosQ, INDArray sinQ, INDArray cosK, INDArray sinK,
-              INDArray rot, Map<String, ActiveLora> lora) {}
+              INDArray rot, Map<String, ActiveLora> lora) {
+    Attention.RopeTables rope() { return new Attention.RopeTables(cosQ, sinQ, cosK, sinK); }
+  }
 
   INDArray forward(INDArray x, Step st, Cache[] save) {
     boolean keep = save != null;
@@ -37,10 +39,10 @@ final class DecoderLayer {
     Mlp.Cache[] cm = keep ? new Mlp.Cache[1] : null;
 
     INDArray h = inputNorm.forward(x, n1);                                                 // [N, H]
-    INDArray qs = Rope.forward(q.forward(h, st.lora.get(q.path), cq), st.cosQ, st.sinQ, st.rot);  // [N, nh*d]
-    INDArray ks = Rope.forward(k.forward(h, st.lora.get(k.path), ck), st.cosK, st.sinK, st.rot);  // [N, nkv*d]
+    INDArray qp = q.forward(h, st.lora.get(q.path), cq);                                  // [N, nh*d]
+    INDArray kp = k.forward(h, st.lora.get(k.path), ck);                                  // [N, nkv*d]
     INDArray vs = v.forward(h, st.lora.get(v.path), cv);                                   // [N, nkv*d]
-    INDArray att = Attention.forward(qs, ks, vs, st.masks, st.shape, ca);                    // [N, nh*d]
+    INDArray att = Attention.forward(qp, kp, vs, st.rope(), st.masks, st.shape, ca);        // rotary applied inside; [N, nh*d]
     INDArray x2 = o.forward(att, st.lora.get(o.path), co).addi(x);                          // [N, H]
     INDArray y = mlp.forward(postNorm.forward(x2, n2), st.lora, cm).addi(x2);
     if (keep) save[0] = new Cache(n1[0], cq[0], ck[0], cv[0], ca[0], co[0], n2[0], cm[0]);
@@ -60,10 +62,10 @@ final class DecoderLayer {
     boolean needDatt = needDx || tq || tk || tv;
     INDArray datt = o.backward(dx2, c.o, lora.get(o.path), needDatt, grads);
     if (!needDatt) return null;
-    INDArray[] dqkv = Attention.backward(datt, c.attn, st.shape, needDx || tq, needDx || tk, needDx || tv);
-    INDArray dh = null;
-    if (dqkv[0] != null) dh = sum(dh, q.backward(Rope.backward(dqkv[0], st.cosQ, st.sinQ, st.rot), c.q, lora.get(q.path), needDx, grads));
-    if (dqkv[1] != null) dh = sum(dh, k.backward(Rope.backward(dqkv[1], st.cosK, st.sinK, st.rot), c.k, lora.get(k.path), needDx, grads));
+    INDArray[] dqkv = Attention.backward(datt, c.attn, st.shape, st.rope(), needDx || tq, needDx || tk, needDx || tv);
+    INDArray dh = null;                                                // dq, dk: already back through the rotation
+    if (dqkv[0] != null) dh = sum(dh, q.backward(dqkv[0], c.q, lora.get(q.path), needDx, grads));
+    if (dqkv[1] != null) dh = sum(dh, k.backward(dqkv[1], c.k, lora.get(k.path), needDx, grads));
     if (dqkv[2] != null) dh = sum(dh, v.backward(dqkv[2], c.v, lora.get(v.path), needDx, grads));
     if (!needDx) return null;
     return dx2.addi(inputNorm.backward(dh, c.n1));

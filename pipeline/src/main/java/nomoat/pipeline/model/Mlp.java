@@ -2,7 +2,7 @@ package nomoat.pipeline.model;
 
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** SwiGLU: y = down(silu(gate(x)) * up(x)). x, y [N, H]; gate/up outputs [N, I]. */
 final class Mlp {
@@ -21,9 +21,10 @@ final class Mlp {
         cd = save != null ? new Linear.Cache[1] : null;
     INDArray g = gate.forward(x, lora.get(gate.path), cg);                    // [N, I]
     INDArray u = up.forward(x, lora.get(up.path), cu);                        // [N, I]
-    INDArray sig = Transforms.sigmoid(g, true);
-    INDArray silu = g.mul(sig);
-    INDArray y = down.forward(silu.mul(u), lora.get(down.path), cd);          // [N, H]
+    INDArray sig = Nd4j.createUninitialized(g.dataType(), g.shape());
+    INDArray hid = Kernels.swigluForward(g, u, sig);                          // g becomes silu(g)
+    INDArray silu = g;
+    INDArray y = down.forward(hid, lora.get(down.path), cd);                  // [N, H]
     if (save != null) save[0] = new Cache(cg[0], cu[0], cd[0], u, sig, silu);
     return y;
   }
@@ -37,10 +38,9 @@ final class Mlp {
     boolean needAct = needDx || ActiveLora.trains(lora, gate) || ActiveLora.trains(lora, up);
     INDArray da = down.backward(dy, c.down, lora.get(down.path), needAct, grads);   // [N, I]
     if (!needAct) return null;
-    INDArray du = da.mul(c.silu);
-    // d silu(g)/dg = sig * (1 + g * (1 - sig)) = sig + silu - silu * sig
-    INDArray dsilu = c.silu.mul(c.sig).rsubi(c.silu).addi(c.sig);
-    INDArray dg = da.muli(c.u).muli(dsilu);
+    // du = da * silu; dg = da * u * d silu(g)/dg, d silu(g)/dg = sig * (1 + g * (1 - sig)) = sig + silu - silu * sig
+    INDArray du = Kernels.swigluBackward(da, c.u, c.sig, c.silu);
+    INDArray dg = da;
     INDArray dxg = gate.backward(dg, c.gate, lora.get(gate.path), needDx, grads);
     INDArray dxu = up.backward(du, c.up, lora.get(up.path), needDx, grads);
     return needDx ? dxg.addi(dxu) : null;

@@ -62,10 +62,17 @@ final class Ops {
 
   /** An array of the given dtype holding a Java float/double copy of values. */
   static INDArray fromDoubles(double[] values, DataType dt, long... shape) {
-    if (dt == DataType.DOUBLE) return Nd4j.create(values, shape, 'c');
+    INDArray a = Nd4j.createUninitialized(dt, shape);                  // one bulk copy into the buffer
+    if (a.length() != values.length) throw new IllegalArgumentException("shape does not hold " + values.length + " values");
+    if (dt == DataType.DOUBLE) {
+      Kernels.doubles(a).put(0, values);
+      return a;
+    }
+    if (dt != DataType.FLOAT) return Nd4j.create(values, shape, 'c').castTo(dt);
     float[] f = new float[values.length];
     for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
-    return Nd4j.create(f, shape, 'c');
+    Kernels.floats(a).put(0, f);
+    return a;
   }
 
   /**

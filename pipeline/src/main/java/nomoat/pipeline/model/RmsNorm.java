@@ -1,7 +1,7 @@
 package nomoat.pipeline.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** y = w * x / sqrt(mean(x^2) + eps), per row. x, y [N, H]; w [H]. */
 final class RmsNorm {
@@ -16,18 +16,15 @@ final class RmsNorm {
   record Cache(INDArray xhat, INDArray rstd) {}   // xhat = x * rstd [N, H]; rstd [N, 1]
 
   INDArray forward(INDArray x, Cache[] save) {
-    INDArray norm = x.norm2(true, 1);                                  // [N, 1]
-    INDArray ms = norm.muli(norm).divi(x.columns());                   // mean(x^2)
-    INDArray rstd = Transforms.pow(ms.addi(eps), -0.5, false);         // [N, 1]
-    INDArray xhat = x.mulColumnVector(rstd);
+    INDArray xhat = Nd4j.createUninitialized(x.dataType(), x.shape());
+    INDArray rstd = Nd4j.createUninitialized(x.dataType(), x.rows(), 1);
+    INDArray y = Kernels.rmsNormForward(x, w, eps, xhat, rstd);
     if (save != null) save[0] = new Cache(xhat, rstd);
-    return xhat.mulRowVector(w);
+    return y;
   }
 
   /** dx = rstd * (g - xhat * mean(g * xhat)), g = dy * w. */
   INDArray backward(INDArray dy, Cache c) {
-    INDArray g = dy.mulRowVector(w);
-    INDArray m = Ops.rowDot(g, c.xhat).divi(g.columns());             // [N, 1]
-    return g.subi(c.xhat.mulColumnVector(m)).muliColumnVector(c.rstd);
+    return Kernels.rmsNormBackward(dy, w, c.xhat, c.rstd);
   }
 }

@@ -12,6 +12,10 @@
  * rows = batch x seq folded together, so every projection is one big gemm):
  * {@code Linear} (frozen W + LoRA terms), {@code RmsNorm}, {@code Rope}, {@code Attention} (GQA, additive mask),
  * {@code Mlp} (SwiGLU), {@code DecoderLayer}, {@code CrossEntropy} (LM head fused with the loss, in row chunks).
+ * Gemms go to ND4J/OpenBLAS; the elementwise work between them (softmax with the attention mask and the loss target
+ * folded in, its backward, SwiGLU, RMSNorm, rotary embedding fused with the heads transposes) runs in {@code Kernels}:
+ * plain Java loops over the arrays' native buffers that HotSpot vectorises, with a polynomial exp in FLOAT
+ * ({@code Math.exp} in DOUBLE), one pass each instead of several ND4J ops.
  * Frozen weights never get gradients; backward stops at the lowest layer with a trainable adapter and, inside it,
  * computes only what that layer's adapters need. Every layer is dtype-agnostic: production runs FP32, the
  * gradient tests run the same code in DOUBLE against finite differences.

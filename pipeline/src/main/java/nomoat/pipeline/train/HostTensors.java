@@ -14,7 +14,19 @@ final class HostTensors {
 
   /** Values in C order, widened to double (exact for FLOAT and DOUBLE). */
   static double[] toDoubles(INDArray a) {
-    return (packed(a) ? a : a.dup('c')).data().asDouble();
+    INDArray p = packed(a) ? a : a.dup('c');
+    int n = Math.toIntExact(p.length());
+    double[] out = new double[n];
+    if (p.dataType() == DataType.FLOAT) {                   // one bulk copy (asDouble() reads element by element)
+      float[] f = new float[n];
+      new org.bytedeco.javacpp.FloatPointer(p.data().addressPointer()).get(f, 0, n);
+      for (int i = 0; i < n; i++) out[i] = f[i];
+    } else if (p.dataType() == DataType.DOUBLE) {
+      new org.bytedeco.javacpp.DoublePointer(p.data().addressPointer()).get(out, 0, n);
+    } else {
+      return p.data().asDouble();
+    }
+    return out;
   }
 
   /** Overwrites {@code target} with C-order values, rounded to its data type. */
