@@ -24,7 +24,9 @@ import nomoat.pipeline.NomoatException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The safetensors format (https://github.com/huggingface/safetensors): u64 little-endian header length N,
@@ -43,7 +45,7 @@ public final class Safetensors {
   private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
   public enum Dtype {
-    F32(4), F16(2), BF16(2);
+    F32(4), F16(2), BF16(2), F64(8);
     public final int bytes;
     Dtype(int bytes) { this.bytes = bytes; }
 
@@ -53,11 +55,12 @@ public final class Safetensors {
         case "float32": case "float": return F32;
         case "float16": case "half": return F16;
         case "bfloat16": return BF16;
+        case "float64": case "double": return F64;
         default: throw NomoatException.inputData("unsupported torch dtype '" + torchDtype + "' (supported: float32, float16, bfloat16)");
       }
     }
 
-    public String torchName() { return this == F32 ? "float32" : this == F16 ? "float16" : "bfloat16"; }
+    public String torchName() { return this == F32 ? "float32" : this == F16 ? "float16" : this == F64 ? "float64" : "bfloat16"; }
   }
 
   /** One tensor's header entry; begin/end are relative to the data section. shape [d0, d1, ...] row-major. */
@@ -207,7 +210,7 @@ public final class Safetensors {
     try {
       dtype = Dtype.valueOf(dt.textValue());
     } catch (IllegalArgumentException e) {
-      throw bad(path, "tensor '" + name + "' has dtype " + dt.textValue() + "; supported: F32, F16, BF16");
+      throw bad(path, "tensor '" + name + "' has dtype " + dt.textValue() + "; supported: F32, F16, BF16, F64");
     }
     if (sh == null || !sh.isArray() || sh.size() > 8) throw bad(path, "tensor '" + name + "' has no valid shape");
     long[] shape = new long[sh.size()];
@@ -254,14 +257,30 @@ public final class Safetensors {
   public static void write(Configuration conf, String uri, Map<String, INDArray> tensors, Dtype dtype, Map<String, String> metadata) {
     Path path = new Path(uri);
     List<String> names = new ArrayList<>(new TreeMap<>(tensors).keySet());
-    ObjectNode header = JSON.createObjectNode();
-    ObjectNode meta = header.putObject("__metadata__");
     Map<String, String> md = new TreeMap<>(metadata == null ? Map.of() : metadata);
     md.putIfAbsent("format", "pt");
-    md.forEach(meta::put);
+    byte[] head = header(path, names, tensors, name -> dtype, md);
+    try (OutputStream out = new BufferedOutputStream(HadoopFiles.create(conf, path), 1 << 20)) {
+      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).array());
+      out.write(head);
+      for (String name : names) writeData(out, tensors.get(name), dtype);
+    } catch (IOException e) {
+      throw NomoatException.io("cannot write " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The JSON header, padded with spaces to a multiple of 8 as the reference writer does; tensors back to back. */
+  private static byte[] header(Path path, List<String> names, Map<String, INDArray> tensors,
+                               java.util.function.Function<String, Dtype> dtypes, Map<String, String> metadata) {
+    ObjectNode header = JSON.createObjectNode();
+    if (!metadata.isEmpty()) {
+      ObjectNode meta = header.putObject("__metadata__");
+      new TreeMap<>(metadata).forEach(meta::put);
+    }
     long offset = 0;
     for (String name : names) {
       INDArray t = tensors.get(name);
+      Dtype dtype = dtypes.apply(name);
       ObjectNode e = header.putObject(name);
       e.put("dtype", dtype.name());
       ArrayNode shape = e.putArray("shape");
@@ -279,13 +298,75 @@ public final class Safetensors {
     int padded = (json.length + 7) / 8 * 8;
     byte[] head = Arrays.copyOf(json, padded);
     Arrays.fill(head, json.length, padded, (byte) ' ');
-    try (OutputStream out = new BufferedOutputStream(HadoopFiles.create(conf, path), 1 << 20)) {
-      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).array());
+    return head;
+  }
+
+  // ---------------------------------------------------------------- exact, in memory (trainer state)
+
+  /** A whole safetensors blob decoded exactly: F32 tensors as FLOAT, F64 as DOUBLE, bit for bit. */
+  public record Contents(Map<String, INDArray> tensors, Map<String, String> metadata) {}
+
+  /**
+   * Encodes FLOAT tensors as F32 and DOUBLE tensors as F64, bit-exactly, with the metadata as given: the form in which
+   * optimiser state and gradient sums travel between JVMs and into checkpoints.
+   */
+  public static byte[] encode(Map<String, INDArray> tensors, Map<String, String> metadata) {
+    Path what = new Path("in-memory.safetensors");
+    List<String> names = new ArrayList<>(new TreeMap<>(tensors).keySet());
+    byte[] head = header(what, names, tensors, name -> exactType(name, tensors.get(name)), metadata);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).array());
       out.write(head);
-      for (String name : names) writeData(out, tensors.get(name), dtype);
+      for (String name : names) {
+        INDArray t = tensors.get(name).dup('c');
+        ByteBuffer raw = ByteBuffer.allocate((int) dataBytes(t, exactType(name, t))).order(ByteOrder.LITTLE_ENDIAN);
+        if (t.dataType() == DataType.DOUBLE) for (double d : t.data().asDouble()) raw.putDouble(d);
+        else for (float f : t.data().asFloat()) raw.putFloat(f);
+        out.write(raw.array());
+      }
     } catch (IOException e) {
-      throw NomoatException.io("cannot write " + path + ": " + e.getMessage(), e);
+      throw NomoatException.io("cannot encode safetensors bytes", e);
     }
+    return out.toByteArray();
+  }
+
+  /** Decodes {@link #encode}'s bytes (or any F32/F64 safetensors blob) exactly, after the same header checks as files. */
+  public static Contents decode(byte[] bytes, String what) {
+    Path path = new Path(what);
+    if (bytes.length < 8) throw bad(path, bytes.length + " bytes, shorter than the 8-byte header length");
+    long headerLen = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > bytes.length - 8L)
+      throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " is impossible (" + bytes.length + " bytes)");
+    Map<String, String> metadata = new LinkedHashMap<>();
+    Map<String, TensorInfo> infos = parseHeader(path, Arrays.copyOfRange(bytes, 8, 8 + (int) headerLen),
+        bytes.length - 8L - headerLen, metadata);
+    int dataStart = 8 + (int) headerLen;
+    Map<String, INDArray> tensors = new TreeMap<>();
+    for (TensorInfo t : infos.values()) {
+      ByteBuffer buf = ByteBuffer.wrap(bytes, dataStart + (int) t.begin(), (int) (t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
+      int n = (int) t.numel();
+      if (t.dtype() == Dtype.F64) {
+        double[] v = new double[n];
+        buf.asDoubleBuffer().get(v);
+        tensors.put(t.name(), Nd4j.create(v, t.shape(), DataType.DOUBLE));
+      } else if (t.dtype() == Dtype.F32) {
+        float[] v = new float[n];
+        buf.asFloatBuffer().get(v);
+        tensors.put(t.name(), Nd4j.create(v, t.shape(), DataType.FLOAT));
+      } else {
+        throw bad(path, "tensor '" + t.name() + "' is " + t.dtype() + "; exact decoding takes F32 or F64");
+      }
+    }
+    return new Contents(tensors, metadata);
+  }
+
+  private static Dtype exactType(String name, INDArray t) {
+    return switch (t.dataType()) {
+      case FLOAT -> Dtype.F32;
+      case DOUBLE -> Dtype.F64;
+      default -> throw new IllegalArgumentException("tensor '" + name + "' has type " + t.dataType() + "; exact encoding takes FLOAT or DOUBLE");
+    };
   }
 
   private static void writeData(OutputStream out, INDArray t, Dtype dtype) throws IOException {
@@ -302,6 +383,7 @@ public final class Safetensors {
         switch (dtype) {
           case F32: raw.putFloat(vals[i]); break;
           case F16: raw.putShort(HalfFloats.floatToHalf(vals[i])); break;
+          case F64: raw.putDouble(vals[i]); break;
           default: raw.putShort(HalfFloats.floatToBf16(vals[i])); break;
         }
       }
@@ -315,6 +397,7 @@ public final class Safetensors {
     switch (dtype) {
       case F32: for (int i = 0; i < n; i++) out[i] = b.getFloat(i * 4); break;
       case F16: for (int i = 0; i < n; i++) out[i] = HalfFloats.halfToFloat(b.getShort(i * 2)); break;
+      case F64: for (int i = 0; i < n; i++) out[i] = (float) b.getDouble(i * 8); break;
       default: for (int i = 0; i < n; i++) out[i] = HalfFloats.bf16ToFloat(b.getShort(i * 2)); break;
     }
   }

@@ -1,5 +1,6 @@
 package nomoat.pipeline.train;
 
+import nomoat.pipeline.format.Safetensors;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.util.Collections;
@@ -17,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class GradAccumulator implements Serializable {
   private static final long serialVersionUID = 1L;
   private static final String FORMAT = "nomoat-grad-sums-1";
+  private static final String WHAT = "gradient-sums.safetensors";
 
   private final Map<String, double[]> gradSums = new TreeMap<>();
   private final Map<String, long[]> shapes = new TreeMap<>();
@@ -91,12 +93,12 @@ public final class GradAccumulator implements Serializable {
   }
 
   public byte[] toBytes() {
-    return SafetensorsCodec.encode(gradientSums(), Map.of("format", FORMAT, "tokens", Long.toString(tokens),
+    return Safetensors.encode(gradientSums(), Map.of("format", FORMAT, "tokens", Long.toString(tokens),
         "loss_sum", Long.toHexString(Double.doubleToRawLongBits(lossSum)), "micro_batches", Integer.toString(microBatches)));
   }
 
   public static GradAccumulator fromBytes(byte[] bytes) {
-    SafetensorsCodec.Contents c = SafetensorsCodec.decode(bytes);
+    Safetensors.Contents c = Safetensors.decode(bytes, WHAT);
     if (!FORMAT.equals(c.metadata().get("format")))
       throw new IllegalArgumentException("not nomoat gradient sums (format " + c.metadata().get("format") + ")");
     GradAccumulator acc = new GradAccumulator();

@@ -1,5 +1,6 @@
 package nomoat.pipeline.train;
 
+import nomoat.pipeline.format.Safetensors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ public final class OptimizerState {
   static final String M_PREFIX = "exp_avg.";
   static final String V_PREFIX = "exp_avg_sq.";
   private static final String FORMAT = "nomoat-adamw-1";
+  private static final String WHAT = "optimizer-state.safetensors";
 
   private long step;
   private final Map<String, INDArray> m;
@@ -54,11 +56,11 @@ public final class OptimizerState {
     Map<String, INDArray> all = new TreeMap<>();
     m.forEach((k, t) -> all.put(M_PREFIX + k, t));
     v.forEach((k, t) -> all.put(V_PREFIX + k, t));
-    return SafetensorsCodec.encode(all, Map.of("format", FORMAT, "step", Long.toString(step)));
+    return Safetensors.encode(all, Map.of("format", FORMAT, "step", Long.toString(step)));
   }
 
   public static OptimizerState fromBytes(byte[] bytes) {
-    SafetensorsCodec.Contents c = SafetensorsCodec.decode(bytes);
+    Safetensors.Contents c = Safetensors.decode(bytes, WHAT);
     if (!FORMAT.equals(c.metadata().get("format")))
       throw new IllegalArgumentException("not a nomoat optimiser state (format " + c.metadata().get("format") + ")");
     Map<String, INDArray> m = new TreeMap<>(), v = new TreeMap<>();

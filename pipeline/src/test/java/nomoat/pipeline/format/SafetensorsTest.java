@@ -191,4 +191,21 @@ class SafetensorsTest {
     Files.write(p, b.array());
     assertEquals(Nd4j.createFromArray(new float[][] {{1, 2}, {3, 4}}), Safetensors.read(CONF, uri(p)).get("t"));
   }
+
+  @Test
+  void inMemoryEncodingIsBitExactForFloatAndDouble() {
+    org.nd4j.linalg.api.ndarray.INDArray f = org.nd4j.linalg.factory.Nd4j.create(new float[] {1.5f, -0f, Float.MIN_VALUE, 3.4e38f}, new long[] {2, 2},
+        org.nd4j.linalg.api.buffer.DataType.FLOAT);
+    org.nd4j.linalg.api.ndarray.INDArray d = org.nd4j.linalg.factory.Nd4j.create(new double[] {Math.PI, -1e-300, 1e300}, new long[] {3},
+        org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+    byte[] bytes = Safetensors.encode(java.util.Map.of("f", f, "d", d), java.util.Map.of("format", "test"));
+    Safetensors.Contents c = Safetensors.decode(bytes, "blob");
+    assertEquals(java.util.Map.of("format", "test"), c.metadata());
+    assertArrayEquals(f.data().asFloat(), c.tensors().get("f").data().asFloat(), 0f);
+    assertArrayEquals(d.data().asDouble(), c.tensors().get("d").data().asDouble(), 0d);
+    assertEquals(org.nd4j.linalg.api.buffer.DataType.DOUBLE, c.tensors().get("d").dataType());
+    byte[] cut = java.util.Arrays.copyOf(bytes, bytes.length - 4);
+    nomoat.pipeline.NomoatException e = assertThrows(nomoat.pipeline.NomoatException.class, () -> Safetensors.decode(cut, "blob"));
+    assertTrue(e.getMessage().contains("blob"), e.getMessage());
+  }
 }
