@@ -184,7 +184,7 @@ public final class PrepareJob {
         throw NomoatException.inputData("the split left no training examples; lower prepare.split.validation-fraction");
       }
       outcomes.unpersist(false);
-      for (long i = 0; i < duplicates; i++) stats.recordDuplicateRemoved();
+      stats.recordDuplicatesRemoved(duplicates);
 
       Manifest.Split split = new Manifest.Split(p.splitSeed(), p.validationCount() >= 0 ? null : p.validationFraction(),
           p.validationCount() >= 0 ? p.validationCount() : null);

@@ -49,6 +49,11 @@ public final class DatasetStats implements Serializable {
     duplicatesRemoved++;
   }
 
+  /** Dedup runs as one Spark shuffle; its count arrives on the driver as one number. */
+  public void recordDuplicatesRemoved(long n) {
+    duplicatesRemoved += n;
+  }
+
   /** An example went to {@code split} (before packing): counts, truncation and its length. */
   public void recordExample(TokenizedExample e, String split) {
     add(examplesBySource, e.source(), 1);

@@ -12,8 +12,8 @@ public interface RecordFormat {
   static RecordFormat of(ExampleSettings settings) {
     return switch (settings.format()) {
       case "alpaca" -> new AlpacaRecord(settings);
-      case "sharegpt" -> new ShareGptRecord(settings);
-      case "messages" -> new MessagesRecord(settings);
+      case "sharegpt" -> TurnListRecord.shareGpt(settings);
+      case "messages" -> TurnListRecord.messages(settings);
       case "text" -> new TextRecord(settings);
       default -> throw new IllegalArgumentException(settings.format()); // ExampleSettings validated it
     };

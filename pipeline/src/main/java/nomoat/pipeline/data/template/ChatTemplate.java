@@ -39,14 +39,19 @@ public interface ChatTemplate {
    */
   private static void requireControlTokens(String template, HfTokenizer tokenizer, String... tokens) {
     for (String t : tokens) {
-      if (tokenizer.tokenToId(t) < 0 && WARNED.add(template + "/" + tokenizer.sha256())) {
+      if (tokenizer.tokenToId(t) < 0 && Warned.ONCE.add(template + "/" + tokenizer.sha256())) {
         org.slf4j.LoggerFactory.getLogger(ChatTemplate.class).warn("template '{}': {} is not a token of this tokenizer; its markers "
             + "are trained as plain text (add them as special tokens, or use template = tokenizer)", template, t);
       }
     }
   }
 
-  java.util.Set<String> WARNED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Templates already warned about in this JVM (an interface cannot hold a private field). */
+  final class Warned {
+    private Warned() {}
+
+    static final java.util.Set<String> ONCE = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  }
 
   /** Text rendering of a token that may be absent from the tokenizer (e.g. Qwen3 has no BOS). */
   static String orEmpty(String token) { return token == null ? "" : token; }
