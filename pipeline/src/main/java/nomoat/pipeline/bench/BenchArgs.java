@@ -6,7 +6,7 @@ import java.util.List;
 /** Command line of {@link EngineBench}; the same flags and defaults as peer_bench.py where they overlap. */
 record BenchArgs(List<String> configs, List<String> targets, Integer steps, int warmup, int r, double alpha,
                  int threads, long seed, String jsonOut, String child, String config, List<String> childJvmOpts,
-                 boolean profile, int retries, double maxForeign) {
+                 boolean profile, int retries, double maxForeign, int jitSettle) {
 
   static final String USAGE = """
       usage: EngineBench [--configs A,B] [--targets qv,all7] [--steps N (default A:16, B:6)] [--warmup 2]
@@ -15,6 +15,8 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
                          [--profile]   (also sample the measured steps with JFR and print where the time goes)
                          [--retries 0] [--max-foreign 0.05]   (as peer_bench.py: rerun a measurement while other
                          processes used more than that share of the CPUs; keep the least disturbed attempt)
+                         [--jit-settle 150]   (after --warmup, keep warming up, at most this many more steps, until
+                         the JIT compiler has been idle for 3 steps: steady state; 0 = exactly --warmup steps)
       Each (config, targets) pair and the SGEMM peak run in their own JVM so peak RSS is per run.""";
 
   static BenchArgs parse(String[] argv) {
@@ -28,6 +30,7 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
     boolean profile = false;
     int retries = 0;
     double maxForeign = 0.05;
+    int jitSettle = 150;
     for (int i = 0; i < argv.length; i++) {
       String flag = argv[i];
       if (flag.equals("-h") || flag.equals("--help")) throw new IllegalArgumentException(USAGE);
@@ -52,6 +55,7 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
         case "--child-jvm-opt" -> jvmOpts.add(v);
         case "--retries" -> retries = Integer.parseInt(v);
         case "--max-foreign" -> maxForeign = Double.parseDouble(v);
+        case "--jit-settle" -> jitSettle = Integer.parseInt(v);
         default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
       }
     }
@@ -59,8 +63,9 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
     targets.forEach(BenchModel::targets);
     if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0");
     if (retries < 0) throw new IllegalArgumentException("--retries must be >= 0");
+    if (jitSettle < 0) throw new IllegalArgumentException("--jit-settle must be >= 0");
     return new BenchArgs(configs, targets, steps, warmup, r, alpha, threads, seed, jsonOut, child, config, jvmOpts, profile,
-        retries, maxForeign);
+        retries, maxForeign, jitSettle);
   }
 
   int stepsFor(String config) { return steps != null ? steps : config.equalsIgnoreCase("A") ? 16 : 6; }

@@ -106,6 +106,7 @@ public final class EngineBench {
       for (String tgt : a.targets()) {
         List<String> childArgs = new ArrayList<>(List.of("--child", "train", "--config", cfg, "--targets", tgt,
             "--steps", Integer.toString(a.stepsFor(cfg)), "--warmup", Integer.toString(a.warmup()),
+            "--jit-settle", Integer.toString(a.jitSettle()),
             "--r", Integer.toString(a.r()), "--alpha", Double.toString(a.alpha()), "--seed", Long.toString(a.seed())));
         if (a.profile()) childArgs.add("--profile");
         Map<String, Object> r = leastDisturbed(a, childArgs);
@@ -119,6 +120,10 @@ public final class EngineBench {
             num(r, "step_s_median"), num(r, "step_s_min"), num(r, "step_s_max"), gflops, num(r, "pct_of_sgemm_peak"),
             num(r, "peak_rss_mib"), num(r, "rss_after_model_mib"), num(r, "loss_first"), num(r, "loss_last"),
             100 * num(r, "foreign_cpu_share_during_run"));
+        System.out.printf("  warm-up: %d steps in %.1f s (%s; JIT compiled %.0f ms during them, %.0f ms during the measured steps); "
+                + "first %d steps: %.0f tok/s%n", ((Number) r.get("warmup_steps_run")).intValue(), num(r, "warmup_s"),
+            Boolean.TRUE.equals(r.get("jit_settled")) ? "JIT settled" : "JIT still compiling", num(r, "jit_compile_ms_in_warmup"),
+            num(r, "jit_compile_ms_in_measured_steps"), ((Number) r.get("cold_steps")).intValue(), num(r, "cold_tokens_per_s"));
         if (r.get("profile") instanceof Map<?, ?> prof) printProfile(prof);
       }
     results.put("runs", runs);

@@ -36,21 +36,33 @@ final class TrainStepBench {
     List<Batch> batches = randomBatches(m, a.seed() + 1, 4);
     double rssModel = ProcessMemory.now().rssMib();
 
+    long tokens = (long) m.batch() * m.seq();
     int steps = a.stepsFor(m.name());
     double[] times = new double[steps];
     List<Double> losses = new ArrayList<>();
-    StepProfile profile = null;
-    CpuShare cpu = null;
-    for (int s = 0; s < a.warmup() + steps; s++) {
-      if (s == a.warmup()) {
-        cpu = new CpuShare();
-        if (a.profile()) profile = new StepProfile();
-      }
+    // warm-up: the fixed steps, then (jit-settle) until the JIT compiler has been idle for 3 steps. HotSpot compiles
+    // the hot kernels and ND4J's call paths during the first steps, on the same cores the step runs on.
+    JitSettle jit = new JitSettle();
+    List<Double> warmTimes = new ArrayList<>();
+    long warmStart = System.nanoTime();
+    int s = 0;
+    while (s < a.warmup() || (s < a.warmup() + a.jitSettle() && !jit.settled())) {
+      long t0 = System.nanoTime();
+      losses.add(trainer.step(List.of(batches.get(s % batches.size()))).loss());
+      double dt = (System.nanoTime() - t0) / 1e9;
+      warmTimes.add(dt);
+      jit.stepDone(dt);
+      s++;
+    }
+    double warmSeconds = (System.nanoTime() - warmStart) / 1e9;
+    double compileMsBefore = jit.compileMs();
+    CpuShare cpu = new CpuShare();
+    StepProfile profile = a.profile() ? new StepProfile() : null;
+    for (int i = 0; i < steps; i++, s++) {
       long t0 = System.nanoTime();
       LocalTrainer.StepMetrics r = trainer.step(List.of(batches.get(s % batches.size())));
-      double dt = (System.nanoTime() - t0) / 1e9;
+      times[i] = (System.nanoTime() - t0) / 1e9;
       losses.add(r.loss());
-      if (s >= a.warmup()) times[s - a.warmup()] = dt;
     }
     double foreign = cpu.foreignShare();
     Map<String, Object> where = null;
@@ -59,7 +71,6 @@ final class TrainStepBench {
       profile.close();
     }
     double med = Stats.median(times);
-    long tokens = (long) m.batch() * m.seq();
     FlopEstimate f = FlopEstimate.of(m, loraParams);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("kind", "train");
@@ -79,6 +90,14 @@ final class TrainStepBench {
     out.put("params_lora", loraParams);
     out.put("steps_measured", steps);
     out.put("warmup", a.warmup());
+    out.put("warmup_steps_run", warmTimes.size());
+    out.put("warmup_s", warmSeconds);
+    out.put("jit_settled", jit.settled());
+    out.put("jit_compile_ms_in_warmup", compileMsBefore);
+    out.put("jit_compile_ms_in_measured_steps", jit.compileMs() - compileMsBefore);
+    int cold = Math.min(warmTimes.size(), Math.max(1, a.warmup()));
+    out.put("cold_steps", cold);
+    out.put("cold_tokens_per_s", cold * (double) tokens / warmTimes.subList(0, cold).stream().mapToDouble(Double::doubleValue).sum());
     out.put("step_s_median", med);
     out.put("step_s_min", java.util.Arrays.stream(times).min().orElseThrow());
     out.put("step_s_max", java.util.Arrays.stream(times).max().orElseThrow());

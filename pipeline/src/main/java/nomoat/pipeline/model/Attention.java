@@ -57,10 +57,10 @@ final class Attention {
     INDArray[] p = new INDArray[s.tiles()];
     for (int r = 0; r < s.tiles(); r++) {
       int rows = s.end(r) - s.start(r), keys = s.end(r);
-      INDArray scores = Nd4j.matmul(queryTile(qs, r, s), keyPrefix(kh, keys, s), null, false, true, false); // [B*nkv, g*rows, keys]
+      INDArray scores = Ops.bmm(queryTile(qs, r, s), keyPrefix(kh, keys, s), false, true); // [B*nkv, g*rows, keys]
       INDArray flat = scores.reshape('c', (long) s.b * s.nh * rows, keys);
       p[r] = Kernels.softmaxRows(flat, masks[r], null, 0, null);                                 // softmax(S + mask)
-      INDArray o = Nd4j.matmul(scores, keyPrefix(vh, keys, s), null, false, false, false);              // O = P V
+      INDArray o = Ops.bmm(scores, keyPrefix(vh, keys, s), false, false);                        // O = P V
       if (oh == null) oh = o.reshape('c', (long) s.b * s.nh * s.t, s.d);
       else putQueryTile(oh, o, r, s);
     }
@@ -85,17 +85,17 @@ final class Attention {
       int rows = s.end(r) - s.start(r), keys = s.end(r);
       INDArray dO = queryTile(doh, r, s), p = c.p[r];
       INDArray p3 = p.reshape('c', (long) s.b * s.nkv, (long) s.g() * rows, keys);
-      INDArray dp = Nd4j.matmul(dO, keyPrefix(c.vh, keys, s), null, false, true, false);        // dP = dO V^T
-      if (needDv) addKeyPrefix(dvh, Nd4j.matmul(p3, dO, null, true, false, false), keys, s);    // dV += P^T dO
+      INDArray dp = Ops.bmm(dO, keyPrefix(c.vh, keys, s), false, true);                        // dP = dO V^T
+      if (needDv) addToKeyPrefix(dvh, p3, dO, true, keys, s);                                   // dV += P^T dO
       if (!needDq && !needDk) continue;
       INDArray flat = dp.reshape('c', (long) s.b * s.nh * rows, keys);
       Kernels.softmaxBackward(flat, p);                                                         // dS, in dp
       if (needDq) {                                                                             // dQ = s dS K
-        INDArray dq = Nd4j.matmul(dp, keyPrefix(c.kh, keys, s), null, false, false, false);     // scaled below
+        INDArray dq = Ops.bmm(dp, keyPrefix(c.kh, keys, s), false, false);                       // scaled below
         if (dqh == null) dqh = dq.reshape('c', (long) s.b * s.nh * s.t, s.d);
         else putQueryTile(dqh, dq, r, s);
       }
-      if (needDk) addKeyPrefix(dkh, Nd4j.matmul(dp, queryTile(c.qs, r, s), null, true, false, false), keys, s); // dK += dS^T (sQ)
+      if (needDk) addToKeyPrefix(dkh, dp, queryTile(c.qs, r, s), true, keys, s);                // dK += dS^T (sQ)
     }
     return new INDArray[] {
         needDq ? Kernels.fromHeads(dqh, rope == null ? null : rope.cosQ, rope == null ? null : rope.sinQ, s.b, s.t, s.nh, s.d, scale) : null,
@@ -126,10 +126,11 @@ final class Attention {
     return keys == s.t ? h3 : h3.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all()).dup('c');
   }
 
-  /** dst[:, 0:keys, :] += add, dst [B*nkv*T, d], add [B*nkv, keys, d]. */
-  static void addKeyPrefix(INDArray dst, INDArray add, int keys, Shape s) {
+  /** dst[:, 0:keys, :] += op(a) @ b (batched), dst [B*nkv*T, d], the product [B*nkv, keys, d]. */
+  static void addToKeyPrefix(INDArray dst, INDArray a, INDArray b, boolean ta, int keys, Shape s) {
     INDArray d3 = dst.reshape('c', (long) s.b * s.nkv, s.t, s.d);
-    (keys == s.t ? d3 : d3.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all())).addi(add);
+    if (keys == s.t) Ops.bmmInto(a, b, d3, ta, false, 1.0);            // accumulate in the product itself
+    else d3.get(NDArrayIndex.all(), NDArrayIndex.interval(0, keys), NDArrayIndex.all()).addi(Ops.bmm(a, b, ta, false));
   }
 
   /** [B*T, heads*d] -> [B*heads*T, d]. */

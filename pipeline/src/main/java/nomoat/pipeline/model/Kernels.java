@@ -118,16 +118,21 @@ final class Kernels {
 
   /** Elements of a c-order contiguous array (throws otherwise). */
   private static int checkC(INDArray a) {
-    long n = a.length();
+    if (!isPacked(a))
+      throw new IllegalArgumentException("kernel needs a c-order contiguous array, got shape "
+          + java.util.Arrays.toString(a.shape()) + " stride " + java.util.Arrays.toString(a.stride()));
+    return Math.toIntExact(a.length());
+  }
+
+  /** Whether a's elements lie in c order, back to back. */
+  static boolean isPacked(INDArray a) {
     long[] shape = a.shape(), stride = a.stride();
     long expect = 1;
     for (int i = shape.length - 1; i >= 0; i--) {
-      if (shape[i] != 1 && stride[i] != expect)
-        throw new IllegalArgumentException("kernel needs a c-order contiguous array, got shape "
-            + java.util.Arrays.toString(shape) + " stride " + java.util.Arrays.toString(stride));
+      if (shape[i] != 1 && stride[i] != expect) return false;
       expect *= shape[i];
     }
-    return Math.toIntExact(n);
+    return true;
   }
 
   static boolean isFloat(INDArray a) {

@@ -61,7 +61,7 @@ final class Linear {
     if (lora.trainable()) {
       INDArray dB = grads.b(path, lora.b);
       Ops.mmInto(dy, c.u, dB, true, false, lora.scale, 1.0);                 // dB += s dy^T u
-      INDArray du = Ops.mm(dy, lora.b, false, false).muli(lora.scale);       // [N, r]
+      INDArray du = Ops.mm(dy, lora.b, false, false, lora.scale);            // [N, r]
       INDArray dA = grads.a(path, lora.a);
       Ops.mmInto(du, c.xd, dA, true, false, 1.0, 1.0);                       // dA += du^T drop(x)
       if (needDx) {

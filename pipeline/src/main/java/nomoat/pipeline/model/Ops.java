@@ -50,14 +50,29 @@ final class Ops {
     return a.leverageTo(STEP);
   }
 
-  /** a @ b with optional transposes (no copies: BLAS transpose flags). */
+  /** a @ b with optional transposes (no copies: BLAS transpose flags), a new c-order array. */
   static INDArray mm(INDArray a, INDArray b, boolean ta, boolean tb) {
-    return Nd4j.gemm(a, b, ta, tb);
+    return Gemm.product(a, b, ta, tb, 1.0);
+  }
+
+  /** alpha * (a @ b), as {@link #mm}. */
+  static INDArray mm(INDArray a, INDArray b, boolean ta, boolean tb, double alpha) {
+    return Gemm.product(a, b, ta, tb, alpha);
   }
 
   /** c = alpha * op(a) @ op(b) + beta * c, written into c. */
   static void mmInto(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
-    Nd4j.gemm(a, b, c, ta, tb, alpha, beta);
+    Gemm.into(a, b, c, ta, tb, alpha, beta);
+  }
+
+  /** Batched product of 3D c-order arrays [batch, rows, cols]: a new [batch, m, n] array. */
+  static INDArray bmm(INDArray a, INDArray b, boolean ta, boolean tb) {
+    return Gemm.batched(a, b, null, ta, tb, 1.0, 0.0);
+  }
+
+  /** c[i] = op(a[i]) @ op(b[i]) + beta * c[i] for 3D c-order arrays. */
+  static void bmmInto(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double beta) {
+    Gemm.batched(a, b, c, ta, tb, 1.0, beta);
   }
 
   /** An array of the given dtype holding a Java float/double copy of values. */
