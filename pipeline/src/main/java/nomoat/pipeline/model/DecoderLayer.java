@@ -43,8 +43,8 @@ final class DecoderLayer {
     INDArray kp = k.forward(h, st.lora.get(k.path), ck);                                  // [N, nkv*d]
     INDArray vs = v.forward(h, st.lora.get(v.path), cv);                                   // [N, nkv*d]
     INDArray att = Attention.forward(qp, kp, vs, st.rope(), st.masks, st.shape, ca);        // rotary applied inside; [N, nh*d]
-    INDArray x2 = o.forward(att, st.lora.get(o.path), co).addi(x);                          // [N, H]
-    INDArray y = mlp.forward(postNorm.forward(x2, n2), st.lora, cm).addi(x2);
+    INDArray x2 = o.forward(att, st.lora.get(o.path), co, x);                               // x + o(att) [N, H]
+    INDArray y = mlp.forward(postNorm.forward(x2, n2), st.lora, cm, x2);                     // x2 + mlp(n2 x2)
     if (keep) save[0] = new Cache(n1[0], cq[0], ck[0], cv[0], ca[0], co[0], n2[0], cm[0]);
     return y;
   }
@@ -57,23 +57,18 @@ final class DecoderLayer {
     // MLP branch: x3 = x2 + mlp(n2(x2))
     INDArray dh2 = mlp.backward(dy, c.mlp, lora, needAttn, grads);
     if (!needAttn) return null;
-    INDArray dx2 = dy.add(postNorm.backward(dh2, c.n2));
+    INDArray dx2 = postNorm.backwardPlus(dh2, c.n2, dy);                // dy + the MLP branch's part
     // attention branch: x2 = x + o(attn(...))
     boolean needDatt = needDx || tq || tk || tv;
     INDArray datt = o.backward(dx2, c.o, lora.get(o.path), needDatt, grads);
     if (!needDatt) return null;
     INDArray[] dqkv = Attention.backward(datt, c.attn, st.shape, st.rope(), needDx || tq, needDx || tk, needDx || tv);
     INDArray dh = null;                                                // dq, dk: already back through the rotation
-    if (dqkv[0] != null) dh = sum(dh, q.backward(dqkv[0], c.q, lora.get(q.path), needDx, grads));
-    if (dqkv[1] != null) dh = sum(dh, k.backward(dqkv[1], c.k, lora.get(k.path), needDx, grads));
-    if (dqkv[2] != null) dh = sum(dh, v.backward(dqkv[2], c.v, lora.get(v.path), needDx, grads));
+    if (dqkv[0] != null) dh = q.backward(dqkv[0], c.q, lora.get(q.path), needDx, grads, dh);  // summed into dh
+    if (dqkv[1] != null) dh = k.backward(dqkv[1], c.k, lora.get(k.path), needDx, grads, dh);
+    if (dqkv[2] != null) dh = v.backward(dqkv[2], c.v, lora.get(v.path), needDx, grads, dh);
     if (!needDx) return null;
-    return dx2.addi(inputNorm.backward(dh, c.n1));
-  }
-
-  private static INDArray sum(INDArray acc, INDArray x) {
-    if (x == null) return acc;
-    return acc == null ? x : acc.addi(x);
+    return inputNorm.backwardPlus(dh, c.n1, dx2);
   }
 
   /** Whether any projection of this layer has a trainable adapter. */

@@ -31,8 +31,8 @@ public final class ForwardBackward {
     StepResult r = parts.get(0);
     for (int i = 1; i < parts.size(); i++) {
       StepResult p = parts.get(i);
-      r.gradA().forEach((k, g) -> g.addi(p.gradA().get(k)));
-      r.gradB().forEach((k, g) -> g.addi(p.gradB().get(k)));
+      r.gradA().forEach((k, g) -> Kernels.addInPlace(g, p.gradA().get(k)));
+      r.gradB().forEach((k, g) -> Kernels.addInPlace(g, p.gradB().get(k)));
       r = new StepResult(r.lossSum() + p.lossSum(), r.tokenCount() + p.tokenCount(), r.gradA(), r.gradB());
     }
     return r;

@@ -566,16 +566,21 @@ final class Kernels {
     return y;
   }
 
-  /** dx = rstd * (g - xhat * mean(g * xhat)), g = dy * w (a new array). */
-  static INDArray rmsNormBackward(INDArray dy, INDArray w, INDArray xhat, INDArray rstd) {
+  /**
+   * dx = rstd * (g - xhat * mean(g * xhat)), g = dy * w, plus {@code plus} [N, H] when given (the residual branch's
+   * gradient, added in the same pass), as a new array.
+   */
+  static INDArray rmsNormBackward(INDArray dy, INDArray w, INDArray xhat, INDArray rstd, INDArray plus) {
     int rows = (int) dy.size(0), cols = (int) dy.size(1);
-    if (w.length() != cols || xhat.length() != dy.length() || rstd.length() != rows)
+    if (w.length() != cols || xhat.length() != dy.length() || rstd.length() != rows || (plus != null && plus.length() != dy.length()))
       throw new IllegalArgumentException("rmsNorm backward: shapes");
     INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.shape());
     if (isFloat(dy)) {
       FloatBuffer db = floats(dy), wb = floats(w), hb = floats(xhat), rb = floats(rstd), ob = floats(dx);
+      FloatBuffer pb = plus == null ? null : floats(plus);
       int blkRows = block(cols), blk = blkRows * cols;
       float[] g = frow(0, blk), wr = tiled(wb, cols, blkRows), hr = frow(2, blk), rr = frow(3, blkRows);
+      float[] pr = plus == null ? null : frow(4, blk);
       for (int r0 = 0; r0 < rows; r0 += blkRows) {
         int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
         db.get(at, g, 0, len);
@@ -587,11 +592,16 @@ final class Kernels {
           float m = dot(g, o, hr, o, cols) / cols, r = rr[i];
           for (int j = o; j < o + cols; j++) g[j] = (g[j] - hr[j] * m) * r;
         }
+        if (pr != null) {
+          pb.get(at, pr, 0, len);
+          for (int j = 0; j < len; j++) g[j] += pr[j];
+        }
         ob.put(at, g, 0, len);
       }
     } else {
       DoubleBuffer db = doubles(dy), wb = doubles(w), hb = doubles(xhat), rb = doubles(rstd), ob = doubles(dx);
-      double[] g = drow(0, cols), wr = drow(1, cols), hr = drow(2, cols);
+      DoubleBuffer pb = plus == null ? null : doubles(plus);
+      double[] g = drow(0, cols), wr = drow(1, cols), hr = drow(2, cols), pr = plus == null ? null : drow(3, cols);
       wb.get(0, wr, 0, cols);
       for (int i = 0; i < rows; i++) {
         int at = i * cols;
@@ -604,9 +614,51 @@ final class Kernels {
         }
         double m = dot / cols, r = rb.get(i);
         for (int j = 0; j < cols; j++) g[j] = (g[j] - hr[j] * m) * r;
+        if (pr != null) {
+          pb.get(at, pr, 0, cols);
+          for (int j = 0; j < cols; j++) g[j] += pr[j];
+        }
         ob.put(at, g, 0, cols);
       }
     }
     return dx;
+  }
+
+  /** dst += src, elementwise (same length, both c-order contiguous). */
+  static void addInPlace(INDArray dst, INDArray src) {
+    if (dst.length() != src.length() || dst.dataType() != src.dataType()) throw new IllegalArgumentException("add: shapes or types differ");
+    int n = checkC(dst);
+    checkC(src);
+    if (isFloat(dst)) {
+      FloatBuffer db = floats(dst), sb = floats(src);
+      int blk = 1 << 14;
+      float[] d = frow(0, blk), a = frow(1, blk);
+      for (int at = 0; at < n; at += blk) {
+        int len = Math.min(blk, n - at);
+        db.get(at, d, 0, len);
+        sb.get(at, a, 0, len);
+        for (int j = 0; j < len; j++) d[j] += a[j];
+        db.put(at, d, 0, len);
+      }
+    } else {
+      DoubleBuffer db = doubles(dst), sb = doubles(src);
+      int blk = 1 << 13;
+      double[] d = drow(0, blk), a = drow(1, blk);
+      for (int at = 0; at < n; at += blk) {
+        int len = Math.min(blk, n - at);
+        db.get(at, d, 0, len);
+        sb.get(at, a, 0, len);
+        for (int j = 0; j < len; j++) d[j] += a[j];
+        db.put(at, d, 0, len);
+      }
+    }
+  }
+
+  /** A new c-order copy of a packed array (one memcpy, no ND4J op). */
+  static INDArray copyOf(INDArray a) {
+    INDArray c = Nd4j.createUninitialized(a.dataType(), a.shape());
+    if (!isPacked(a)) return c.assign(a);
+    org.bytedeco.javacpp.Pointer.memcpy(c.data().addressPointer(), a.data().addressPointer(), a.length() * a.dataType().width());
+    return c;
   }
 }

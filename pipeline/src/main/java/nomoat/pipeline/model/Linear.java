@@ -24,7 +24,17 @@ final class Linear {
   record Cache(INDArray x, INDArray xd, INDArray mask, INDArray u) {}
 
   INDArray forward(INDArray x, ActiveLora lora, Cache[] save) {
-    INDArray y = Ops.mm(x, w, false, true);                                   // [N, out]
+    return forward(x, lora, save, null);
+  }
+
+  /**
+   * residual + forward(x) (residual [N, out] is not changed): the product accumulates onto a copy of the residual
+   * inside the gemm instead of a separate add.
+   */
+  INDArray forward(INDArray x, ActiveLora lora, Cache[] save, INDArray residual) {
+    INDArray y;                                                               // [N, out]
+    if (residual == null) y = Ops.mm(x, w, false, true);
+    else Ops.mmInto(x, w, y = Kernels.copyOf(residual), false, true, 1.0, 1.0);
     if (bias != null) y.addiRowVector(bias);
     INDArray xd = null, mask = null, u = null;
     if (lora != null) {
@@ -51,7 +61,14 @@ final class Linear {
    * The frozen weight gets no gradient.
    */
   INDArray backward(INDArray dy, Cache c, ActiveLora lora, boolean needDx, Grads grads) {
-    INDArray dx = needDx ? Ops.mm(dy, w, false, false) : null;               // [N, in]
+    return backward(dy, c, lora, needDx, grads, null);
+  }
+
+  /** As above; with dxSum != null (and needDx) dx is added into dxSum, which is returned (sums over branches). */
+  INDArray backward(INDArray dy, Cache c, ActiveLora lora, boolean needDx, Grads grads, INDArray dxSum) {
+    INDArray dx = null;                                                       // [N, in]
+    if (needDx && dxSum == null) dx = Ops.mm(dy, w, false, false);
+    else if (needDx) Ops.mmInto(dy, w, dx = dxSum, false, false, 1.0, 1.0);
     if (lora == null) return dx;
     if (needDx)
       for (int f = 0; f < lora.frozenA.size(); f++) {

@@ -17,6 +17,11 @@ final class Mlp {
   record Cache(Linear.Cache gate, Linear.Cache up, Linear.Cache down, INDArray u, INDArray sig, INDArray silu) {}
 
   INDArray forward(INDArray x, Map<String, ActiveLora> lora, Cache[] save) {
+    return forward(x, lora, save, null);
+  }
+
+  /** residual + forward(x), the residual added inside the down projection's gemm. */
+  INDArray forward(INDArray x, Map<String, ActiveLora> lora, Cache[] save, INDArray residual) {
     Linear.Cache[] cg = save != null ? new Linear.Cache[1] : null, cu = save != null ? new Linear.Cache[1] : null,
         cd = save != null ? new Linear.Cache[1] : null;
     INDArray g = gate.forward(x, lora.get(gate.path), cg);                    // [N, I]
@@ -24,7 +29,7 @@ final class Mlp {
     INDArray sig = Nd4j.createUninitialized(g.dataType(), g.shape());
     INDArray hid = Kernels.swigluForward(g, u, sig);                          // g becomes silu(g)
     INDArray silu = g;
-    INDArray y = down.forward(hid, lora.get(down.path), cd);                  // [N, H]
+    INDArray y = down.forward(hid, lora.get(down.path), cd, residual);        // [N, H]
     if (save != null) save[0] = new Cache(cg[0], cu[0], cd[0], u, sig, silu);
     return y;
   }
@@ -42,7 +47,6 @@ final class Mlp {
     INDArray du = Kernels.swigluBackward(da, c.u, c.sig, c.silu);
     INDArray dg = da;
     INDArray dxg = gate.backward(dg, c.gate, lora.get(gate.path), needDx, grads);
-    INDArray dxu = up.backward(du, c.up, lora.get(up.path), needDx, grads);
-    return needDx ? dxg.addi(dxu) : null;
+    return up.backward(du, c.up, lora.get(up.path), needDx, grads, dxg);      // dx = dx_gate + dx_up
   }
 }

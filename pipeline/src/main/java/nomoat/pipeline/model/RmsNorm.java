@@ -25,6 +25,11 @@ final class RmsNorm {
 
   /** dx = rstd * (g - xhat * mean(g * xhat)), g = dy * w. */
   INDArray backward(INDArray dy, Cache c) {
-    return Kernels.rmsNormBackward(dy, w, c.xhat, c.rstd);
+    return Kernels.rmsNormBackward(dy, w, c.xhat, c.rstd, null);
+  }
+
+  /** backward(dy) + residual, in one pass (a pre-norm block's input gradient: its skip path plus its norm path). */
+  INDArray backwardPlus(INDArray dy, Cache c, INDArray residual) {
+    return Kernels.rmsNormBackward(dy, w, c.xhat, c.rstd, residual);
   }
 }

@@ -72,7 +72,22 @@ class KernelsTest {
     INDArray x = randn(rnd, DataType.DOUBLE, 2, 40, 96), w = randn(rnd, DataType.DOUBLE, 1, 96), dy = randn(rnd, DataType.DOUBLE, 1, 40, 96);
     INDArray hd = x.like(), rd = x.like().getColumn(0, true).dup(), hf = f(x).like(), rf = f(rd);
     close("rmsnorm y", Kernels.rmsNormForward(x, w, 1e-5, hd, rd), Kernels.rmsNormForward(f(x), f(w), 1e-5, hf, rf), 1e-5);
-    close("rmsnorm dx", Kernels.rmsNormBackward(dy, w, hd, rd), Kernels.rmsNormBackward(f(dy), f(w), hf, rf), 1e-4);
+    close("rmsnorm dx", Kernels.rmsNormBackward(dy, w, hd, rd, null), Kernels.rmsNormBackward(f(dy), f(w), hf, rf, null), 1e-4);
+    INDArray skip = randn(rnd, DataType.DOUBLE, 3, 40, 96);                     // the residual path, added in the same pass
+    close("rmsnorm dx + skip", Kernels.rmsNormBackward(dy, w, hd, rd, null).add(skip), Kernels.rmsNormBackward(f(dy), f(w), hf, rf, f(skip)), 1e-4);
+    close("rmsnorm dx + skip (double)", Kernels.rmsNormBackward(dy, w, hd, rd, null).add(skip), Kernels.rmsNormBackward(dy, w, hd, rd, skip), 1e-12);
+  }
+
+  @Test
+  void addInPlaceAndCopy() {
+    for (DataType t : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      INDArray a = randn(rnd, t, 4, 50_000, 1), b = randn(rnd, t, 5, 50_000, 1), sum = a.add(b);   // several blocks
+      Kernels.addInPlace(a, b);
+      close("add " + t, sum.castTo(DataType.DOUBLE), a, 1e-12);
+      INDArray c = Kernels.copyOf(b);
+      close("copy " + t, b.castTo(DataType.DOUBLE), c, 1e-12);
+      org.junit.jupiter.api.Assertions.assertNotEquals(b.data().addressPointer().address(), c.data().addressPointer().address());
+    }
   }
 
   @Test
