@@ -19,6 +19,7 @@ class BenchArgsTest {
     assertEquals(8, a.r());
     assertEquals(16.0, a.alpha());
     assertEquals(2, a.threads());
+    assertEquals(150, a.jitSettle());
   }
 
   @Test
@@ -39,6 +40,8 @@ class BenchArgsTest {
     assertThrows(IllegalArgumentException.class, () -> BenchArgs.parse(new String[] {"--fast", "1"}));
     assertThrows(IllegalArgumentException.class, () -> BenchArgs.parse(new String[] {"--steps"}));
     assertThrows(IllegalArgumentException.class, () -> BenchArgs.parse(new String[] {"--steps", "0"}));
+    assertThrows(IllegalArgumentException.class, () -> BenchArgs.parse(new String[] {"--jit-settle", "-1"}));
+    assertEquals(0, BenchArgs.parse(new String[] {"--jit-settle", "0"}).jitSettle());
   }
 
   @Test
