@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import nomoat.pipeline.config.ConfigLoader;
@@ -132,8 +131,6 @@ final class PrepareBench {
   }
 
   static double median(List<Double> xs) {
-    double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
-    Arrays.sort(a);
-    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    return nomoat.pipeline.bench.Stats.median(xs.stream().mapToDouble(Double::doubleValue).toArray());
   }
 }

@@ -31,6 +31,7 @@ import nomoat.pipeline.prepare.SourceWeighting;
 import nomoat.pipeline.prepare.SplitRule;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
+import nomoat.pipeline.shard.PreparedLayout;
 import nomoat.pipeline.shard.RejectedWriter;
 import nomoat.pipeline.source.InputFile;
 import nomoat.pipeline.source.InputFiles;
@@ -93,6 +94,7 @@ public final class PrepareJob {
     CommittedOutput out = CommittedOutput.begin(hadoop, p.output(), force);
     String staging = out.stagingDir();
     boolean keepStaging = false;
+    List<JavaRDD<?>> cached = new ArrayList<>();      // released when the stage ends, however it ends
     try {
       TokenizerFiles tok = TokenizerFiles.read(hadoop, p.tokenizer());
       HfTokenizer driverTokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
@@ -121,6 +123,7 @@ public final class PrepareJob {
             .mapPartitions(it -> build(it, settings, tokB.value()));
       }
       outcomes = outcomes.persist(StorageLevel.MEMORY_AND_DISK()); // kept as objects: the later steps re-read it
+      cached.add(outcomes);
       DatasetStats readStats = outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge);
       long rowsRead = readStats.rowsRead();
       long rejected = readStats.rejected();
@@ -144,17 +147,21 @@ public final class PrepareJob {
       // 3. dedup, then limits on the distinct examples, then weights (copies are made last, so dedup keeps them)
       jsc.setJobDescription("prepare 3/4: deduplicate, sample and weight examples");
       JavaRDD<TokenizedExample> examples = outcomes.filter(o -> !o.rejected()).map(Outcome::example);
+      long total = rowsRead - rejected;                // every outcome not rejected is an example (counted in step 1)
       long duplicates = 0;
       if (p.dedup()) {
-        long before = examples.count();
         examples = examples.mapToPair(e -> new Tuple2<>(new ContentKey(e.inputIds(), e.labels()), e))
             .reduceByKey((a, b) -> a.exampleId().compareTo(b.exampleId()) <= 0 ? a : b)
             .values()
             .persist(StorageLevel.MEMORY_AND_DISK());
-        duplicates = before - examples.count();
+        cached.add(examples);
+        long distinct = examples.count();
+        duplicates = total - distinct;
+        total = distinct;
       }
-      examples = weight(limit(examples, p), p);
-      long total = examples.count();
+      JavaRDD<TokenizedExample> sampled = weight(limit(examples, p), p);
+      if (sampled != examples) total = sampled.count();   // limits or weights changed the count
+      examples = sampled;
       if (total == 0) throw NomoatException.inputData("no examples: all " + rowsRead + " input rows were rejected or removed");
       if (p.validationCount() >= total) {
         throw NomoatException.inputData("prepare.split.validation-count = " + p.validationCount() + " leaves no training examples ("
@@ -175,22 +182,21 @@ public final class PrepareJob {
         stats = stats.merge(w.stats());
         if (w.path() == null) continue;
         String finalPath = finalPath(w.path());
-        String split = finalPath.startsWith("data/" + DatasetStats.TRAIN + "/") ? DatasetStats.TRAIN : DatasetStats.VALIDATION;
+        String split = finalPath.startsWith(PreparedLayout.splitDir(DatasetStats.TRAIN) + "/") ? DatasetStats.TRAIN : DatasetStats.VALIDATION;
         shards.get(split).add(new Manifest.ShardFile(finalPath, w.rows(), w.tokens(), w.trainedTokens()));
       }
       publish(hadoop, staging, written.stream().map(ShardTask.Written::path).filter(x -> x != null).toList());
-      for (String split : shards.keySet()) Storage.fileSystem(hadoop, new Path(staging)).mkdirs(new Path(staging + "/data/" + split));
+      for (String split : shards.keySet()) Storage.fileSystem(hadoop, new Path(staging)).mkdirs(new Path(PreparedLayout.resolve(staging, PreparedLayout.splitDir(split))));
       if (stats.rowsBySplit().getOrDefault(DatasetStats.TRAIN, 0L) == 0) {
         throw NomoatException.inputData("the split left no training examples; lower prepare.split.validation-fraction");
       }
-      outcomes.unpersist(false);
       stats.recordDuplicatesRemoved(duplicates);
 
       Manifest.Split split = new Manifest.Split(p.splitSeed(), p.validationCount() >= 0 ? null : p.validationFraction(),
           p.validationCount() >= 0 ? p.validationCount() : null);
       new Manifest(Manifest.SCHEMA_VERSION, Main.version(), Instant.now(), new Manifest.Tokenizer(tok.fileName(), driverTokenizer.sha256()),
           p.template(), p.packing() ? p.seqLen() : p.maxLength(), p.packing(), split, shards, stats, config.effective("prepare"))
-          .write(hadoop, staging + "/" + Manifest.FILE_NAME);
+          .write(hadoop, PreparedLayout.resolve(staging, PreparedLayout.MANIFEST));
       out.commit();
 
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -204,6 +210,8 @@ public final class PrepareJob {
     } catch (RuntimeException e) {
       if (!keepStaging) out.abort();
       throw e;
+    } finally {
+      cached.forEach(rdd -> rdd.unpersist(false));
     }
   }
 
@@ -246,7 +254,7 @@ public final class PrepareJob {
         p.trainAllAssistantTurns(), p.maxLength(), p.dropOverLong());
   }
 
-  /** A row as read, with the source index and the id it gets (stable across stores and prefixes). */
+  /** A row as read, with the source index and the id it gets (stable across stores and prefixes; null for a bad row). */
   record ReadRow(int source, String exampleId, ReadResult result) implements java.io.Serializable {}
 
   private static Iterator<ReadRow> read(Iterator<ReadTask> tasks, Configuration conf) {
@@ -261,14 +269,10 @@ public final class PrepareJob {
         ReadResults r = reader.read(conf, new InputFile(t.uri(), t.length()));
         opened.add(r);
         return r;
-      }, r -> new ReadRow(t.source(), ExampleBuilder.exampleId(t.sourceName(),
-          t.relativePath() + RecordIds.position(location(r), t.uri())), r)));
+      }, r -> new ReadRow(t.source(), r instanceof ReadResult.Row row                // bad rows need no id
+          ? ExampleBuilder.exampleId(t.sourceName(), t.relativePath() + RecordIds.position(row.row().location(), t.uri())) : null, r)));
     }
     return new ConcatIterator<>(parts);
-  }
-
-  private static String location(ReadResult r) {
-    return r instanceof ReadResult.Row row ? row.row().location() : ((ReadResult.Bad) r).rejection().location();
   }
 
   private static Iterator<Outcome> build(Iterator<ReadRow> rows, List<ExampleSettings> settings, TokenizerFiles tok) {
@@ -277,12 +281,8 @@ public final class PrepareJob {
     return new MappingIterator<>(() -> rows, r -> {
       if (r.result() instanceof ReadResult.Bad bad) return Outcome.of(bad.rejection());
       SourceRow row = ((ReadResult.Row) r.result()).row();
-      BuildResult built = builders.computeIfAbsent(r.source(), i -> new ExampleBuilder(settings.get(i), tokenizer)).build(row);
-      if (built instanceof BuildResult.Built b) {
-        TokenizedExample e = b.example();
-        return Outcome.of(new TokenizedExample(r.exampleId(), e.source(), e.inputIds(), e.labels(), e.truncated()));
-      }
-      return Outcome.of(((BuildResult.Rejected) built).rejection());
+      BuildResult built = builders.computeIfAbsent(r.source(), i -> new ExampleBuilder(settings.get(i), tokenizer)).build(row, r.exampleId());
+      return built instanceof BuildResult.Built b ? Outcome.of(b.example()) : Outcome.of(((BuildResult.Rejected) built).rejection());
     });
   }
 
@@ -308,7 +308,7 @@ public final class PrepareJob {
 
   private static Iterator<String> writeRejected(Iterator<Rejection> it, int index, String staging, Configuration conf) {
     if (!it.hasNext()) return Collections.emptyIterator();
-    String rel = attemptDir() + "/rejected/" + String.format("part-%05d.jsonl", index);
+    String rel = attemptDir() + "/" + PreparedLayout.rejectedFile(index);
     try (RejectedWriter w = RejectedWriter.open(conf, staging + "/" + rel)) {
       while (it.hasNext()) w.write(it.next());
     }
@@ -390,7 +390,7 @@ public final class PrepareJob {
           String split = index < trainShards ? DatasetStats.TRAIN : DatasetStats.VALIDATION;
           int part = index < trainShards ? index : index - trainShards;
           return Collections.singletonList(ShardTask.write(confB.value().value(), staging,
-              attemptDir() + "/data/" + split + "/" + ShardPlan.fileName(part), split, it, packing, seqLen)).iterator();
+              attemptDir() + "/" + PreparedLayout.shardFile(split, part), split, it, packing, seqLen)).iterator();
         }, false)
         .collect();
   }

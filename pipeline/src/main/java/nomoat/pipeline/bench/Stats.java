@@ -2,11 +2,12 @@ package nomoat.pipeline.bench;
 
 import java.util.Arrays;
 
-final class Stats {
+/** Summary statistics shared by the benchmarks. */
+public final class Stats {
   private Stats() {}
 
   /** Median as Python's statistics.median (mean of the two middle values for even counts). */
-  static double median(double[] xs) {
+  public static double median(double[] xs) {
     if (xs.length == 0) throw new IllegalArgumentException("median of nothing");
     double[] s = xs.clone();
     Arrays.sort(s);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.data.ExampleSettings;
 
 /** Everything the prepare and inspect stages read from config. Sizes are in tokens unless named otherwise. */
 public record PrepareSettings(
@@ -34,11 +35,10 @@ public record PrepareSettings(
     double maxRejectFraction,
     int parallelism) {
 
-  public static final List<String> TEMPLATES = List.of("alpaca", "vicuna_v1.1", "llama2", "llama3", "chatml", "tokenizer", "raw");
+  public static final List<String> TEMPLATES = ExampleSettings.TEMPLATES;
   public static final List<String> FILE_FORMATS = List.of("auto", "json", "jsonl", "csv", "parquet");
-  public static final List<String> RECORD_FORMATS = List.of("alpaca", "sharegpt", "messages", "text");
-  public static final Set<String> COLUMN_NAMES = Set.of("instruction", "input", "output", "system", "conversations", "from",
-      "value", "messages", "role", "content", "text");
+  public static final List<String> RECORD_FORMATS = ExampleSettings.FORMATS;
+  public static final Set<String> COLUMN_NAMES = ExampleSettings.LOGICAL_COLUMNS;
   private static final Set<String> SOURCE_KEYS = Set.of("name", "paths", "file-format", "record-format", "columns", "weight", "limit");
 
   static PrepareSettings from(Config root) {

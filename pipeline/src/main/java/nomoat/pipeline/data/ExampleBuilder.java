@@ -28,6 +28,11 @@ public final class ExampleBuilder {
 
   /** Builds a training example, or says precisely why the row cannot be one. */
   public BuildResult build(SourceRow row) {
+    return build(row, exampleId(row.source(), row.location()));
+  }
+
+  /** As {@link #build(SourceRow)}, with the example's id given (prepare derives it from a store-independent path). */
+  public BuildResult build(SourceRow row, String exampleId) {
     try {
       Tokenized t = tokenize(read(row));
       int n = t.ids.length;
@@ -50,7 +55,7 @@ public final class ExampleBuilder {
         throw new RowRejectedException(RejectReason.NO_TRAINED_TOKENS,
             truncated ? "no trained token is left after truncation to " + n + " tokens" : "no token is trained");
       }
-      return new BuildResult.Built(new TokenizedExample(exampleId(row.source(), row.location()), row.source(), ids, labels, truncated));
+      return new BuildResult.Built(new TokenizedExample(exampleId, row.source(), ids, labels, truncated));
     } catch (RowRejectedException e) {
       return new BuildResult.Rejected(new Rejection(row.source(), row.location(), e.reason(), e.detail(), row.raw()));
     }

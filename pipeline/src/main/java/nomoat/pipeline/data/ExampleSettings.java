@@ -1,5 +1,6 @@
 package nomoat.pipeline.data;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import nomoat.pipeline.NomoatException;
@@ -28,8 +29,9 @@ public record ExampleSettings(
     boolean dropOverLong
 ) implements java.io.Serializable {
 
-  public static final Set<String> FORMATS = Set.of("alpaca", "sharegpt", "messages", "text");
-  public static final Set<String> TEMPLATES = Set.of("alpaca", "vicuna_v1.1", "llama2", "llama3", "chatml", "tokenizer", "raw");
+  // the one list of each (config validation names them in this order)
+  public static final List<String> FORMATS = List.of("alpaca", "sharegpt", "messages", "text");
+  public static final List<String> TEMPLATES = List.of("alpaca", "vicuna_v1.1", "llama2", "llama3", "chatml", "tokenizer", "raw");
   public static final Set<String> LOGICAL_COLUMNS =
       Set.of("instruction", "input", "output", "system", "conversations", "from", "value", "messages", "role", "content", "text");
 
@@ -57,5 +59,5 @@ public record ExampleSettings(
   /** The dataset column holding a logical field. */
   public String column(String logical) { return columns.getOrDefault(logical, logical); }
 
-  private static String sorted(Set<String> names) { return new java.util.TreeSet<>(names).toString(); }
+  private static String sorted(java.util.Collection<String> names) { return new java.util.TreeSet<>(names).toString(); }
 }

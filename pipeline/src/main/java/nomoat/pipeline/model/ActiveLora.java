@@ -25,8 +25,6 @@ final class ActiveLora {
     return t != null && t.trainable();
   }
 
-  boolean any() { return a != null || !frozenA.isEmpty(); }
-
   /** The terms for every adapted module path, from a stack of frozen adapters and one trainable adapter. */
   static java.util.Map<String, ActiveLora> collect(List<LoraAdapter> frozen, LoraAdapter trainable, long seed) {
     return collect(frozen, trainable, seed, 0);
@@ -49,16 +47,9 @@ final class ActiveLora {
         t.b = trainable.b().get(path);
         t.scale = trainable.spec().scale();
         t.dropout = trainable.spec().dropout();
-        t.dropoutSeed = mix(seed, path.hashCode());
+        t.dropoutSeed = Seeds.mix(seed, path.hashCode());
         t.firstToken = firstToken;
       }
     return out;
-  }
-
-  static long mix(long seed, long salt) {
-    long z = seed * 0x9E3779B97F4A7C15L + salt;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 }

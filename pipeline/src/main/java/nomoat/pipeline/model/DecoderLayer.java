@@ -25,10 +25,7 @@ final class DecoderLayer {
                RmsNorm.Cache n2, Mlp.Cache mlp) {}
 
   /** The per-step inputs every layer shares. */
-  record Step(Attention.Shape shape, INDArray[] masks, INDArray cosQ, INDArray sinQ, INDArray cosK, INDArray sinK,
-              INDArray rot, Map<String, ActiveLora> lora) {
-    Attention.RopeTables rope() { return new Attention.RopeTables(cosQ, sinQ, cosK, sinK); }
-  }
+  record Step(Attention.Shape shape, INDArray[] masks, Attention.RopeTables rope, Map<String, ActiveLora> lora) {}
 
   INDArray forward(INDArray x, Step st, Cache[] save) {
     boolean keep = save != null;

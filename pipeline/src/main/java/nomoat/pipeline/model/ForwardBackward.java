@@ -78,10 +78,7 @@ public final class ForwardBackward {
       for (double v : CrossEntropy.forwardBackward(hn, model.head, targets, dhn)) lossSum += v;
       if (backward) {
         INDArray dsel = model.finalNorm.backward(dhn, nc[0]);                         // [M, H]
-        int[] map = new int[batch.numTokens()];
-        java.util.Arrays.fill(map, rows.length);                                      // -> zero row
-        for (int i = 0; i < rows.length; i++) map[rows[i]] = i;
-        INDArray dx = Ops.gatherRowsOrZero(dsel, map);                                // [N, H]
+        INDArray dx = Kernels.scatterRows(dsel, rows, batch.numTokens());             // [N, H], zero where no loss
         for (int i = layers.size() - 1; i >= lowest; i--) {
           // each layer's backward temporaries live in a scratch workspace reused by the next layer
           DecoderLayer l = layers.get(i);

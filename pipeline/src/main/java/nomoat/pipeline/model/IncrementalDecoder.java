@@ -56,10 +56,10 @@ public final class IncrementalDecoder {
     INDArray x = model.embed(tokens);                                        // [tq, H]
     for (DecoderLayer l : model.layers) {
       INDArray h = l.inputNorm.forward(x, null);
-      INDArray q = Rope.forward(l.q.forward(h, lora.get(l.q.path), null), rq[0], rq[1], model.rot);
-      INDArray k = Rope.forward(l.k.forward(h, lora.get(l.k.path), null), rk[0], rk[1], model.rot);
-      INDArray v = l.v.forward(h, lora.get(l.v.path), null);
-      INDArray qh = Attention.toHeads(q, 1, tq, nh, d), kh = Attention.toHeads(k, 1, tq, nkv, d), vh = Attention.toHeads(v, 1, tq, nkv, d);
+      // heads layout, q and k rotated on the way (as in training)
+      INDArray qh = Kernels.toHeads(l.q.forward(h, lora.get(l.q.path), null), rq[0], rq[1], 1, tq, nh, d, 1.0);
+      INDArray kh = Kernels.toHeads(l.k.forward(h, lora.get(l.k.path), null), rk[0], rk[1], 1, tq, nkv, d, 1.0);
+      INDArray vh = Attention.toHeads(l.v.forward(h, lora.get(l.v.path), null), 1, tq, nkv, d);
       INDArray kc = keys[l.index], vc = values[l.index];
       INDArray oh = Nd4j.createUninitialized(x.dataType(), (long) nh * tq, d);
       for (int j = 0; j < nkv; j++) {

@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * read-out folded in), the softmax backward, and SwiGLU forward/backward. ND4J's own exp/sigmoid are scalar and
  * every ND4J op has a fixed call cost; these loops replace several ops each.
  *
- * <p>FLOAT uses {@link #exp}, a Cody-Waite range-reduced polynomial exp accurate to about 1 ulp that HotSpot
+ * <p>FLOAT uses {@link #expInPlace}, a Cody-Waite range-reduced polynomial exp accurate to about 1 ulp that HotSpot
  * vectorises (about 0.5 ns per element against 4-6 ns for ND4J's scalar exp); DOUBLE uses
  * {@link Math#exp}, so the DOUBLE gradient tests exercise the same loops with exact arithmetic. Arrays must be
  * c-order and contiguous (what gemm, reshape of gemm outputs and createUninitialized give); anything else is
@@ -33,32 +33,12 @@ final class Kernels {
   private static final float CLAMP = 88f;
 
   /**
-   * o[j] = e^(scale * a[j] - shift) for j < n, in float within ~1 ulp (Cephes expf polynomial after Cody-Waite
-   * reduction); 0 where the argument is below about -87.7, e^88 where it is above 88. tmp is scratch of length >= n;
-   * o may be a. Two passes (float polynomial, then the 2^k scaling through the exponent bits) because HotSpot's
-   * superword vectorises each loop on its own but not the mixed float/int one.
+   * In place: a[off, off + n) = e^(a - shift) in float within ~1 ulp (Cephes expf polynomial after Cody-Waite
+   * reduction); 0 where the argument is below about -87.7, e^88 where it is above 88. tmp[off, off + n) is scratch
+   * (same index as a: HotSpot then knows the arrays never overlap at a distance). Two passes (float polynomial, then
+   * the 2^k scaling through the exponent bits) because HotSpot's superword vectorises each loop on its own but not the
+   * mixed float/int one.
    */
-  static void exp(float[] a, float scale, float shift, float[] o, float[] tmp, int n) {
-    // same index everywhere (and no offsets): HotSpot then knows a and o never overlap at a distance
-    for (int j = 0; j < n; j++) {
-      float x = Math.min(Math.max(a[j] * scale - shift, -CLAMP), CLAMP);
-      float t = x * LOG2E + SHIFT;                              // k = round(x / ln2) sits in t's low mantissa bits
-      float k = t - SHIFT;
-      float r = x - k * LN2_HI - k * LN2_LO;                    // |r| <= ln2 / 2
-      float p = 1.9875691500e-4f;
-      p = p * r + 1.3981999507e-3f;
-      p = p * r + 8.3334519073e-3f;
-      p = p * r + 4.1665795894e-2f;
-      p = p * r + 1.6666665459e-1f;
-      p = p * r + 5.0000001201e-1f;
-      o[j] = p * r * r + r + 1f;
-      tmp[j] = t;
-    }
-    for (int j = 0; j < n; j++)                                  // * 2^k; k = -127 gives +0
-      o[j] *= Float.intBitsToFloat((Float.floatToRawIntBits(tmp[j]) - 0x4B400000 + 127) << 23);
-  }
-
-  /** In place: a[off, off + n) = e^(a - shift), as {@link #exp}; tmp[off, off + n) is scratch (same index as a). */
   static void expInPlace(float[] a, int off, float shift, float[] tmp, int n) {
     for (int j = off; j < off + n; j++) {
       float x = Math.min(Math.max(a[j] - shift, -CLAMP), CLAMP);
@@ -78,10 +58,10 @@ final class Kernels {
       a[j] *= Float.intBitsToFloat((Float.floatToRawIntBits(tmp[j]) - 0x4B400000 + 127) << 23);
   }
 
-  /** e^x in float (the scalar form of {@link #exp}). */
+  /** e^x in float (the scalar form of {@link #expInPlace}). */
   static float expf(float x) {
     float[] a = {x}, t = new float[1];
-    exp(a, 1f, 0f, a, t, 1);
+    expInPlace(a, 0, 0f, t, 1);
     return a[0];
   }
 
@@ -302,7 +282,8 @@ final class Kernels {
         int len = Math.min(blk, n - at);
         gb.get(at, ga, 0, len);
         ub.get(at, ua, 0, len);
-        exp(ga, -1f, 0f, sa, tmp, len);                                     // e^-g
+        for (int j = 0; j < len; j++) sa[j] = -ga[j];
+        expInPlace(sa, 0, 0f, tmp, len);                                    // e^-g
         for (int j = 0; j < len; j++) {
           float x = ga[j], s = 1f / (1f + sa[j]), silu = x * s;
           sa[j] = s;
@@ -652,6 +633,47 @@ final class Kernels {
         db.put(at, d, 0, len);
       }
     }
+  }
+
+  /** a[at, at + len) = v[off, off + len), widened for DOUBLE (a c-order contiguous FLOAT or DOUBLE array). */
+  static void put(INDArray a, int at, float[] v, int off, int len) {
+    if (isFloat(a)) {
+      floats(a).put(at, v, off, len);
+      return;
+    }
+    double[] d = drow(0, len);
+    for (int i = 0; i < len; i++) d[i] = v[off + i];
+    doubles(a).put(at, d, 0, len);
+  }
+
+  /** a[at, at + len) = v[off, off + len), rounded to float for FLOAT (a c-order contiguous FLOAT or DOUBLE array). */
+  static void put(INDArray a, int at, double[] v, int off, int len) {
+    if (!isFloat(a)) {
+      doubles(a).put(at, v, off, len);
+      return;
+    }
+    float[] f = frow(0, len);
+    for (int i = 0; i < len; i++) f[i] = (float) v[off + i];
+    floats(a).put(at, f, 0, len);
+  }
+
+  /** out [n, cols]: out[rows[i]] = src[i] for src [rows.length, cols], zero elsewhere. */
+  static INDArray scatterRows(INDArray src, int[] rows, int n) {
+    int cols = (int) src.size(1);
+    INDArray out = Nd4j.zeros(src.dataType(), n, cols);
+    int m = checkC(src);
+    if (isFloat(src)) {
+      float[] s = frow(0, m);
+      floats(src).get(0, s, 0, m);
+      FloatBuffer ob = floats(out);
+      for (int i = 0; i < rows.length; i++) ob.put(rows[i] * cols, s, i * cols, cols);
+    } else {
+      double[] s = drow(0, m);
+      doubles(src).get(0, s, 0, m);
+      DoubleBuffer ob = doubles(out);
+      for (int i = 0; i < rows.length; i++) ob.put(rows[i] * cols, s, i * cols, cols);
+    }
+    return out;
   }
 
   /** A new c-order copy of a packed array (one memcpy, no ND4J op). */

@@ -94,14 +94,18 @@ final class Linear {
    * (seed, firstRow + r), so splitting a batch into shards gives the same masks.
    */
   static INDArray dropoutMask(DataType dt, long rows, long cols, double p, long seed, long firstRow) {
-    int n = Math.toIntExact(rows * cols), c = Math.toIntExact(cols);
+    int c = Math.toIntExact(cols), blockRows = Math.max(1, (1 << 14) / Math.max(1, c));
     float keep = (float) (1.0 / (1.0 - p));                 // the same value in FLOAT and DOUBLE runs
-    float[] m = new float[n];
-    for (int r = 0; r < rows; r++) {
-      SplittableRandom rnd = new SplittableRandom(ActiveLora.mix(seed, firstRow + r));
-      for (int i = r * c; i < (r + 1) * c; i++) m[i] = rnd.nextDouble() < p ? 0f : keep;
+    INDArray mask = Nd4j.createUninitialized(dt, rows, cols);
+    float[] m = new float[(int) Math.min(rows, blockRows) * c];   // a block of rows at a time into the array
+    for (int r0 = 0; r0 < rows; r0 += blockRows) {
+      int nr = (int) Math.min(blockRows, rows - r0);
+      for (int i = 0; i < nr; i++) {
+        SplittableRandom rnd = new SplittableRandom(Seeds.mix(seed, firstRow + r0 + i));
+        for (int j = i * c; j < (i + 1) * c; j++) m[j] = rnd.nextDouble() < p ? 0f : keep;
+      }
+      Kernels.put(mask, r0 * c, m, 0, nr * c);
     }
-    INDArray mask = Nd4j.create(m, new long[] {rows, cols}, 'c');
-    return dt == DataType.FLOAT ? mask : mask.castTo(dt);
+    return mask;
   }
 }

@@ -21,7 +21,6 @@ public final class LlamaModel {
   final List<DecoderLayer> layers;
   final RmsNorm finalNorm;
   final double[] invFreq;
-  final INDArray rot;              // [d, d] rotate_half as a matrix
 
   public LlamaModel(LlamaWeights weights) {
     this.weights = weights;
@@ -41,7 +40,6 @@ public final class LlamaModel {
     layers = List.copyOf(ls);
     finalNorm = new RmsNorm(weights.get("model.norm.weight"), c.rmsNormEps());
     invFreq = Rope.invFreq(c);
-    rot = Rope.rotateHalfMatrix(c.headDim(), embed.dataType());
   }
 
   private Linear linear(int layer, String module) {
@@ -97,23 +95,23 @@ public final class LlamaModel {
     Attention.Shape shape = new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim(), Math.min(t, Attention.tileRows));
     INDArray[] masks = new INDArray[shape.tiles()];
     for (int tile = 0; tile < masks.length; tile++) {
-      int r0 = shape.start(tile), r1 = shape.end(tile), rows = r1 - r0;
-      float[] mask = new float[b * nh * rows * r1];            // 0 and -1e9 are exact in float, cast for DOUBLE
+      int r0 = shape.start(tile), r1 = shape.end(tile), rows = r1 - r0, size = rows * r1;
+      INDArray m = Nd4j.createUninitialized(dataType(), (long) b * nh * rows, r1);
+      float[] block = new float[size];                          // one batch row's [rows, r1] block; the same for every head
       for (int r = 0; r < b; r++) {
-        int base = r * nh * rows * r1;
+        java.util.Arrays.fill(block, 0f);
         for (int tq = r0; tq < r1; tq++) {
-          int row = base + (tq - r0) * r1;
+          int row = (tq - r0) * r1;
           boolean any = false;
           for (int tk = 0; tk < r1; tk++)
-            if (!batch.attends(r, tq, tk)) mask[row + tk] = (float) Attention.MASKED;
+            if (!batch.attends(r, tq, tk)) block[row + tk] = (float) Attention.MASKED;   // exact in float
             else any = true;
-          if (!any) mask[row + tq] = 0;   // a padding query that sees nothing attends to itself (output unused)
+          if (!any) block[row + tq] = 0;   // a padding query that sees nothing attends to itself (output unused)
         }
-        for (int h = 1; h < nh; h++) System.arraycopy(mask, base, mask, base + h * rows * r1, rows * r1);
+        for (int h = 0; h < nh; h++) Kernels.put(m, (r * nh + h) * size, block, 0, size);
       }
-      INDArray m = Nd4j.create(mask, new long[] {(long) b * nh * rows, r1}, 'c');
-      masks[tile] = dataType() == DataType.FLOAT ? m : m.castTo(dataType());
+      masks[tile] = m;
     }
-    return new DecoderLayer.Step(shape, masks, rq[0], rq[1], rk[0], rk[1], rot, lora);
+    return new DecoderLayer.Step(shape, masks, new Attention.RopeTables(rq[0], rq[1], rk[0], rk[1]), lora);
   }
 }

@@ -8,7 +8,6 @@ import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -77,18 +76,13 @@ final class Ops {
 
   /** An array of the given dtype holding a Java float/double copy of values. */
   static INDArray fromDoubles(double[] values, DataType dt, long... shape) {
+    if (dt != DataType.FLOAT && dt != DataType.DOUBLE) return Nd4j.create(values, shape, 'c').castTo(dt);
     INDArray a = Nd4j.createUninitialized(dt, shape);                  // one bulk copy into the buffer
     if (a.length() != values.length) throw new IllegalArgumentException("shape does not hold " + values.length + " values");
-    if (dt == DataType.DOUBLE) {
-      Kernels.doubles(a).put(0, values);
-      return a;
-    }
-    if (dt != DataType.FLOAT) return Nd4j.create(values, shape, 'c').castTo(dt);
-    float[] f = new float[values.length];
-    for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
-    Kernels.floats(a).put(0, f);
+    Kernels.put(a, 0, values, 0, values.length);
     return a;
   }
+
 
   /**
    * Row-wise softmax of a 2D array, written into out (may be z itself). libnd4j's fused op; it is exact as long as
@@ -103,16 +97,5 @@ final class Ops {
   /** Rows [from, to) of a 2D c-order array: a contiguous view. */
   static INDArray rows(INDArray a, long from, long to) {
     return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-  }
-
-  /** Row-wise dot products of two [rows, cols] arrays: [rows, 1]. */
-  static INDArray rowDot(INDArray a, INDArray b) {
-    return Nd4j.exec(new Dot(a, b, 1)).reshape(a.rows(), 1);
-  }
-
-  /** Rows of src picked by idx; an index equal to src.rows() picks a zero row. */
-  static INDArray gatherRowsOrZero(INDArray src, int[] idx) {
-    INDArray padded = Nd4j.concat(0, src, Nd4j.zeros(src.dataType(), 1, src.columns()));
-    return Nd4j.pullRows(padded, 1, idx);
   }
 }

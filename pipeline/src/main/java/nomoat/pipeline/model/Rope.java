@@ -8,6 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * rotate_half([x1, x2]) = [-x2, x1]. rotate_half is the fixed linear map x @ R (R [d, d]), applied to all heads at
  * once as one gemm on the [N*heads, d] view, so backward is dx = dout * cos + (dout * sin) @ R^T.
  * Tables are [N, heads * d] (each head's two halves share the d/2 frequencies).
+ * The engine applies the same arithmetic fused into its heads copies ({@code Kernels.toHeads/fromHeads}); forward
+ * and backward here are the plain form those kernels and the gradient tests check against.
  */
 final class Rope {
   private Rope() {}
@@ -37,6 +39,10 @@ final class Rope {
 
   /** {cos, sin}, each [N, heads * d], for the given positions (angles in float32 unless dt is DOUBLE). */
   static INDArray[] tables(double[] invFreq, int[] positions, int heads, DataType dt) {
+    if (dt != DataType.FLOAT && dt != DataType.DOUBLE) {            // (the engine runs FLOAT or DOUBLE only)
+      INDArray[] t = tables(invFreq, positions, heads, DataType.FLOAT);
+      return new INDArray[] {t[0].castTo(dt), t[1].castTo(dt)};
+    }
     int h = invFreq.length, d = 2 * h, n = positions.length, w = heads * d;
     boolean f32 = dt != DataType.DOUBLE;
     int maxPos = 0;
@@ -52,15 +58,23 @@ final class Rope {
         s[p * h + i] = Math.sin(ang);
       }
     }
-    double[] cos = new double[n * w], sin = new double[n * w];
-    for (int r = 0; r < n; r++) {
-      int at = positions[r] * h;
-      for (int base = r * w; base < (r + 1) * w; base += h) {
-        System.arraycopy(c, at, cos, base, h);
-        System.arraycopy(s, at, sin, base, h);
+    // written a block of rows at a time straight into the arrays (no [N, heads*d] Java copies)
+    INDArray cosT = org.nd4j.linalg.factory.Nd4j.createUninitialized(dt, n, w), sinT = org.nd4j.linalg.factory.Nd4j.createUninitialized(dt, n, w);
+    int blockRows = Math.max(1, (1 << 14) / Math.max(1, w));
+    double[] cos = new double[Math.min(n, blockRows) * w], sin = new double[cos.length];
+    for (int r0 = 0; r0 < n; r0 += blockRows) {
+      int nr = Math.min(blockRows, n - r0);
+      for (int i = 0; i < nr; i++) {
+        int at = positions[r0 + i] * h;
+        for (int base = i * w; base < (i + 1) * w; base += h) {
+          System.arraycopy(c, at, cos, base, h);
+          System.arraycopy(s, at, sin, base, h);
+        }
       }
+      Kernels.put(cosT, r0 * w, cos, 0, nr * w);
+      Kernels.put(sinT, r0 * w, sin, 0, nr * w);
     }
-    return new INDArray[] {Ops.fromDoubles(cos, dt, n, w), Ops.fromDoubles(sin, dt, n, w)};
+    return new INDArray[] {cosT, sinT};
   }
 
   /** R [d, d] with x @ R = rotate_half(x) for a row x = [x1, x2]: R[h + i, i] = -1, R[i, h + i] = 1. */

@@ -8,7 +8,4 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * of that sum for every module of the trainable adapter (keys as in LoraAdapter; A grads [r, in], B grads [out, r]).
  * Workers add these up; the driver divides by the global token count.
  */
-public record StepResult(double lossSum, long tokenCount, Map<String, INDArray> gradA, Map<String, INDArray> gradB) {
-
-  public double meanLoss() { return tokenCount == 0 ? 0.0 : lossSum / tokenCount; }
-}
+public record StepResult(double lossSum, long tokenCount, Map<String, INDArray> gradA, Map<String, INDArray> gradB) {}

@@ -5,14 +5,14 @@
  * nomoat.pipeline.model.LlamaWeights}), {@link nomoat.pipeline.model.Batch} (ids, unshifted labels, padding mask,
  * packed-segment ids, positions), {@link nomoat.pipeline.model.ForwardBackward#run} (loss SUM, trained-token count and
  * LoRA gradients of one micro-batch), {@link nomoat.pipeline.model.Scoring} (evaluation log-probs, loss, logits),
- * {@link nomoat.pipeline.model.IncrementalDecoder} (KV-cache inference), {@link nomoat.pipeline.model.EngineThreads}
- * (how many threads one step uses) and {@link nomoat.pipeline.model.EngineSpeedCheck} (a timing main).
+ * {@link nomoat.pipeline.model.IncrementalDecoder} (KV-cache inference) and {@link nomoat.pipeline.model.EngineThreads}
+ * (how many threads one step uses). Timing: {@code nomoat.pipeline.bench.EngineBench}.
  *
  * <p>Layers, one small class each, forward and backward side by side (activations are [rows, features] with
  * rows = batch x seq folded together, so every projection is one big gemm):
  * {@code Linear} (frozen W + LoRA terms), {@code RmsNorm}, {@code Rope}, {@code Attention} (GQA, additive mask),
  * {@code Mlp} (SwiGLU), {@code DecoderLayer}, {@code CrossEntropy} (LM head fused with the loss, in row chunks).
- * Gemms go to ND4J/OpenBLAS; the elementwise work between them (softmax with the attention mask and the loss target
+ * Gemms go to OpenBLAS ({@code Gemm}); the elementwise work between them (softmax with the attention mask and the loss target
  * folded in, its backward, SwiGLU, RMSNorm, rotary embedding fused with the heads transposes) runs in {@code Kernels}:
  * plain Java loops over the arrays' native buffers that HotSpot vectorises, with a polynomial exp in FLOAT
  * ({@code Math.exp} in DOUBLE), one pass each instead of several ND4J ops.

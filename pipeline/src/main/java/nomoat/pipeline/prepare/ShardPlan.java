@@ -11,6 +11,6 @@ public final class ShardPlan {
 
   /** The file name of shard {@code index}: part-00000.parquet, ... */
   public static String fileName(int index) {
-    return String.format("part-%05d.parquet", index);
+    return nomoat.pipeline.shard.PreparedLayout.shardFileName(index);
   }
 }

@@ -19,9 +19,6 @@ public final class ShardTask {
   /** What a shard task produced; {@code path} is relative to the output root, null when nothing was written. */
   public record Written(String path, long rows, long tokens, long trainedTokens, DatasetStats stats) implements Serializable {}
 
-  /** Examples per packing window: first-fit-decreasing looks this far ahead in the shuffled order. */
-  public static final int PACKING_WINDOW = 1000;
-
   public static Written write(Configuration conf, String outputRoot, String relativePath, String split,
                               Iterator<TokenizedExample> examples, boolean packing, int seqLen) {
     DatasetStats stats = new DatasetStats();
@@ -34,7 +31,7 @@ public final class ShardTask {
         return e;
       }
     };
-    Packer packer = packing ? Packer.packed(seqLen, PACKING_WINDOW) : Packer.unpacked();
+    Packer packer = packing ? Packer.packed(seqLen, Packer.DEFAULT_WINDOW) : Packer.unpacked();
     try (ShardWriter w = ShardWriter.open(conf, outputRoot + "/" + relativePath, ShardWriter.Options.defaults())) {
       Iterator<ShardRow> rows = packer.pack(counted);
       while (rows.hasNext()) {

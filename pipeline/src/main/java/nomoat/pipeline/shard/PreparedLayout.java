@@ -21,10 +21,20 @@ public final class PreparedLayout {
 
   /** The shard file of {@code split} (train | validation) written by task/partition {@code part}. */
   public static String shardFile(String split, int part) {
+    return splitDir(split) + "/" + shardFileName(part);
+  }
+
+  /** The directory of a split's shards: data/train or data/validation. */
+  public static String splitDir(String split) {
     if (!split.equals(DatasetStats.TRAIN) && !split.equals(DatasetStats.VALIDATION)) {
       throw new IllegalArgumentException("unknown split '" + split + "'");
     }
-    return String.format(Locale.ROOT, "data/%s/part-%05d.parquet", split, part);
+    return "data/" + split;
+  }
+
+  /** The file name of shard {@code part} within its split: part-00000.parquet, ... (ASCII digits in any locale). */
+  public static String shardFileName(int part) {
+    return String.format(Locale.ROOT, "part-%05d.parquet", part);
   }
 
   /** The rejected-rows file written by task/partition {@code part}. */

@@ -77,8 +77,6 @@ public final class ShardWriter implements AutoCloseable {
     trainedTokens += row.numTrainedTokens();
   }
 
-  public String uri() { return uri; }
-
   public long rows() { return rows; }
 
   public long tokens() { return tokens; }

@@ -72,13 +72,13 @@ final class JsonArrayFileReader extends ReadResults {
       String location = uri + "#" + index;
       if (t == JsonToken.START_OBJECT) {
         @SuppressWarnings("unchecked")
-        Map<String, Object> fields = JsonSupport.IN_STREAM.forType(Map.class).readValue(parser);
+        Map<String, Object> fields = JsonSupport.IN_STREAM_MAP.readValue(parser);
         String raw = in.text(start, parser.currentLocation().getByteOffset(), Integer.MAX_VALUE);
         elementStart = parser.currentLocation().getByteOffset();
         index++;
         return new ReadResult.Row(new SourceRow(source, location, fields, raw));
       }
-      Object value = JsonSupport.IN_STREAM.forType(Object.class).readValue(parser);
+      Object value = JsonSupport.IN_STREAM_VALUE.readValue(parser);
       String raw = in.text(start, parser.currentLocation().getByteOffset(), Integer.MAX_VALUE);
       elementStart = parser.currentLocation().getByteOffset();
       return new ReadResult.Bad(new Rejection(source, location, RejectReason.MALFORMED_JSON,

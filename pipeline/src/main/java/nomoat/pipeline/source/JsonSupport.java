@@ -20,6 +20,9 @@ final class JsonSupport {
   /** For values inside a stream (a JSON array): the tokens after a value are the next elements, not junk. */
   static final com.fasterxml.jackson.databind.ObjectReader IN_STREAM =
       MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+  /** IN_STREAM reading one JSON object as a map, or any JSON value (made once: readers are immutable and shareable). */
+  static final com.fasterxml.jackson.databind.ObjectReader IN_STREAM_MAP = IN_STREAM.forType(java.util.Map.class);
+  static final com.fasterxml.jackson.databind.ObjectReader IN_STREAM_VALUE = IN_STREAM.forType(Object.class);
 
   static String describe(Object value) {
     if (value == null) return "null";

@@ -40,7 +40,7 @@ public final class GradAccumulator implements Serializable {
 
   /** Adds everything another accumulator holds (the Spark reduce step); returns this. */
   public GradAccumulator merge(GradAccumulator other) {
-    other.gradSums.forEach((name, sum) -> addValues(name, other.shapes.get(name), sum));
+    other.gradSums.forEach((name, sum) -> addValues(name, other.shapes.get(name), gradSums.containsKey(name) ? sum : sum.clone()));  // never share other's arrays
     tokens += other.tokens;
     lossSum += other.lossSum;
     microBatches += other.microBatches;
@@ -55,7 +55,7 @@ public final class GradAccumulator implements Serializable {
   private void addValues(String name, long[] shape, double[] values) {
     double[] sum = gradSums.get(name);
     if (sum == null) {
-      gradSums.put(name, values.clone());
+      gradSums.put(name, values);                      // callers pass arrays of their own
       shapes.put(name, shape.clone());
       return;
     }

@@ -46,7 +46,7 @@ final class HostTensors {
 
   /** A new C-order array of {@code type} holding {@code values}. */
   static INDArray create(double[] values, long[] shape, DataType type) {
-    if (type == DataType.DOUBLE) return Nd4j.create(values.clone(), shape, DataType.DOUBLE);
+    if (type == DataType.DOUBLE) return Nd4j.create(values, shape, DataType.DOUBLE);   // copies into native memory
     float[] f = new float[values.length];
     for (int i = 0; i < f.length; i++) f[i] = (float) values[i];
     return Nd4j.create(f, shape, type);

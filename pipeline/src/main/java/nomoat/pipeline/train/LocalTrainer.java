@@ -7,6 +7,7 @@ import nomoat.pipeline.model.Batch;
 import nomoat.pipeline.model.ForwardBackward;
 import nomoat.pipeline.model.LlamaModel;
 import nomoat.pipeline.model.Scoring;
+import nomoat.pipeline.model.Seeds;
 import nomoat.pipeline.model.StepResult;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -59,7 +60,7 @@ public final class LocalTrainer {
 
   /** Dropout seed of a micro-batch, a pure function of the run seed, optimiser step and global micro-batch index. */
   public static long microBatchSeed(long seed, long step, int microBatch) {
-    return mix(mix(seed, step), microBatch);
+    return Seeds.mix(Seeds.mix(seed, step), microBatch);
   }
 
   /** Gradient sums, token count and loss sum of some micro-batches of one step (a worker's share). */
@@ -118,12 +119,5 @@ public final class LocalTrainer {
     java.util.ArrayList<LoraAdapter> all = new java.util.ArrayList<>(frozen);
     all.add(a);
     return all;
-  }
-
-  private static long mix(long seed, long salt) { // SplitMix64 finaliser
-    long z = seed * 0x9E3779B97F4A7C15L + salt;
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
   }
 }

@@ -102,14 +102,18 @@ final class HfJinja {
   /** HF's strftime_now(format) (Llama 3.1 templates print today's date). */
   public static String strftimeNow(String format) {
     LocalDateTime now = LocalDateTime.now();
-    return format.replace("%Y", String.format("%04d", now.getYear()))
-        .replace("%m", String.format("%02d", now.getMonthValue()))
-        .replace("%d", String.format("%02d", now.getDayOfMonth()))
-        .replace("%b", now.format(DateTimeFormatter.ofPattern("MMM", java.util.Locale.ROOT)))
-        .replace("%B", now.format(DateTimeFormatter.ofPattern("MMMM", java.util.Locale.ROOT)))
-        .replace("%H", String.format("%02d", now.getHour()))
-        .replace("%M", String.format("%02d", now.getMinute()));
+    return format.replace("%Y", String.format(java.util.Locale.ROOT, "%04d", now.getYear()))
+        .replace("%m", String.format(java.util.Locale.ROOT, "%02d", now.getMonthValue()))
+        .replace("%d", String.format(java.util.Locale.ROOT, "%02d", now.getDayOfMonth()))
+        .replace("%b", now.format(MONTH_ABBREVIATION))
+        .replace("%B", now.format(MONTH_NAME))
+        .replace("%H", String.format(java.util.Locale.ROOT, "%02d", now.getHour()))
+        .replace("%M", String.format(java.util.Locale.ROOT, "%02d", now.getMinute()));
   }
+
+  // built once: strftime_now runs on every render of Llama 3.1-style templates
+  private static final DateTimeFormatter MONTH_ABBREVIATION = DateTimeFormatter.ofPattern("MMM", java.util.Locale.ROOT);
+  private static final DateTimeFormatter MONTH_NAME = DateTimeFormatter.ofPattern("MMMM", java.util.Locale.ROOT);
 
   /** A template raised or could not be rendered. */
   static final class TemplateFailure extends RuntimeException {

@@ -62,9 +62,11 @@ final class PyStringMethods extends ELResolver {
     return out;
   }
 
+  private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+
   private static List<String> splitWhitespace(String s) {
     List<String> out = new ArrayList<>();
-    for (String piece : s.strip().split("\\s+")) if (!piece.isEmpty()) out.add(piece);
+    for (String piece : WHITESPACE.split(s.strip())) if (!piece.isEmpty()) out.add(piece);
     return out;
   }
 
