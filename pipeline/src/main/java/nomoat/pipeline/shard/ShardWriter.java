@@ -15,7 +15,8 @@ import org.apache.parquet.io.OutputFile;
 /**
  * Writes {@link ShardRow}s to one Parquet file with {@link ShardSchema}. The file is overwritten if it exists
  * (a retried Spark task rewrites its own part file inside the staging directory). Dictionary encoding is off
- * for the integer lists (token ids rarely repeat within a page enough to pay for it) and on for the strings.
+ * for the integer lists (token ids rarely repeat within a page enough to pay for it) and on for the strings. The same
+ * rows give the same bytes in any JVM ({@link StableFooterOutputFile}).
  */
 public final class ShardWriter implements AutoCloseable {
 
@@ -49,7 +50,7 @@ public final class ShardWriter implements AutoCloseable {
   public static ShardWriter open(Configuration conf, String uri, Options options) {
     Map<String, String> metadata = Map.of(ShardSchema.VERSION_KEY, Integer.toString(ShardSchema.VERSION));
     try {
-      OutputFile file = HadoopOutputFile.fromPath(new Path(uri), conf);
+      OutputFile file = new StableFooterOutputFile(HadoopOutputFile.fromPath(new Path(uri), conf));
       ParquetWriter<ShardRow> w = new Builder(file, metadata)
           .withConf(conf)
           .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)
