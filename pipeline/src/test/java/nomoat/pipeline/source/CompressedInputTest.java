@@ -44,4 +44,34 @@ class CompressedInputTest {
     assertFalse(SourceFormat.JSONL.splittable(CONF, jsonl));
     assertThrows(IllegalArgumentException.class, () -> readRange(new SourceReader("s", SourceFormat.JSONL), jsonl, 5, 40));
   }
+
+  @Test
+  void aTruncatedOrCorruptGzipIsADataErrorNamingTheFile() throws Exception {
+    String rows = "{\"i\":1}\n".repeat(2000);
+    byte[] whole = gzip(rows);
+    byte[] truncated = java.util.Arrays.copyOf(whole, whole.length / 2);
+    byte[] flipped = whole.clone();
+    flipped[whole.length - 6] ^= 0x5a;             // the CRC in the trailer
+    byte[] headerOnly = java.util.Arrays.copyOf(whole, 5);
+    String arrayRows = "[" + "{\"i\":1},".repeat(2000) + "{\"i\":2}]";
+    byte[] arrayTruncated = java.util.Arrays.copyOf(gzip(arrayRows), gzip(arrayRows).length / 2);
+    for (var c : List.of(Map.entry("t.jsonl.gz", truncated), Map.entry("f.jsonl.gz", flipped),
+        Map.entry("h.jsonl.gz", headerOnly), Map.entry("t.json.gz", arrayTruncated), Map.entry("t.csv.gz", truncated))) {
+      String uri = write(tmp, c.getKey(), c.getValue());
+      for (SourceFormat f : List.of(SourceFormat.AUTO, SourceFormat.JSONL)) {
+        if (f == SourceFormat.JSONL && !c.getKey().contains("jsonl")) continue;
+        nomoat.pipeline.NomoatException e = assertThrows(nomoat.pipeline.NomoatException.class,
+            () -> readAll(new SourceReader("s", f), uri), c.getKey());
+        assertEquals(nomoat.pipeline.NomoatException.ExitCode.INPUT_DATA, e.exitCode(), e.getMessage());
+        assertTrue(e.getMessage().contains(uri), e.getMessage());
+        assertTrue(e.getMessage().contains("truncated or corrupt"), e.getMessage());
+      }
+    }
+  }
+
+  @Test
+  void anEmptyCompressedFileHoldsNoRows() throws Exception {
+    String uri = write(tmp, "empty.jsonl.gz", new byte[0]);
+    assertEquals(List.of(), readAll(new SourceReader("s", SourceFormat.AUTO), uri));
+  }
 }
