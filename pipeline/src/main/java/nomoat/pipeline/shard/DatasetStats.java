@@ -23,6 +23,7 @@ public final class DatasetStats implements Serializable {
   public static final String VALIDATION = "validation";
 
   final TreeMap<String, Long> rowsReadBySource = new TreeMap<>();
+  final TreeMap<String, Long> rowsReadByFile = new TreeMap<>();
   final TreeMap<String, Long> examplesBySource = new TreeMap<>();
   final TreeMap<String, Long> examplesBySplit = new TreeMap<>();
   final TreeMap<String, Long> tokensBySplit = new TreeMap<>();
@@ -37,6 +38,21 @@ public final class DatasetStats implements Serializable {
   /** A row was read from an input file of {@code source} (good or bad). */
   public void recordRowRead(String source) {
     add(rowsReadBySource, source, 1);
+  }
+
+  /** A row was read from input file {@code file} (its URI) of {@code source} (good or bad). */
+  public void recordRowRead(String source, String file) {
+    add(rowsReadBySource, source, 1);
+    add(rowsReadByFile, file, 1);
+  }
+
+  /**
+   * Input file {@code file} of {@code source} was matched: it and its source are counted from 0, so a file without
+   * rows (zero bytes, {@code []}) still appears in the counts.
+   */
+  public void recordFileMatched(String source, String file) {
+    add(rowsReadBySource, source, 0);
+    add(rowsReadByFile, file, 0);
   }
 
   /** A row was quarantined; counted by reason code and by source. */
@@ -74,6 +90,7 @@ public final class DatasetStats implements Serializable {
     DatasetStats m = new DatasetStats();
     for (DatasetStats s : List.of(this, other)) {
       addAll(m.rowsReadBySource, s.rowsReadBySource);
+      addAll(m.rowsReadByFile, s.rowsReadByFile);
       addAll(m.examplesBySource, s.examplesBySource);
       addAll(m.examplesBySplit, s.examplesBySplit);
       addAll(m.tokensBySplit, s.tokensBySplit);
@@ -89,6 +106,12 @@ public final class DatasetStats implements Serializable {
   }
 
   public Map<String, Long> rowsReadBySource() { return view(rowsReadBySource); }
+  /** Rows read per input file URI; every matched file is listed, with 0 when it holds no rows. */
+  public Map<String, Long> rowsReadByFile() { return view(rowsReadByFile); }
+  /** The matched input files that held no rows, sorted. */
+  public List<String> filesWithoutRows() {
+    return rowsReadByFile.entrySet().stream().filter(e -> e.getValue() == 0).map(Map.Entry::getKey).toList();
+  }
   public Map<String, Long> examplesBySource() { return view(examplesBySource); }
   public Map<String, Long> examplesBySplit() { return view(examplesBySplit); }
   public Map<String, Long> tokensBySplit() { return view(tokensBySplit); }
@@ -171,7 +194,7 @@ public final class DatasetStats implements Serializable {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof DatasetStats s && rowsReadBySource.equals(s.rowsReadBySource)
+    return o instanceof DatasetStats s && rowsReadBySource.equals(s.rowsReadBySource) && rowsReadByFile.equals(s.rowsReadByFile)
         && examplesBySource.equals(s.examplesBySource) && examplesBySplit.equals(s.examplesBySplit)
         && tokensBySplit.equals(s.tokensBySplit) && trainedTokensBySplit.equals(s.trainedTokensBySplit)
         && rowsBySplit.equals(s.rowsBySplit) && rejectedByReason.equals(s.rejectedByReason)
@@ -181,7 +204,7 @@ public final class DatasetStats implements Serializable {
 
   @Override
   public int hashCode() {
-    return Objects.hash(rowsReadBySource, examplesBySource, examplesBySplit, tokensBySplit, trainedTokensBySplit,
+    return Objects.hash(rowsReadBySource, rowsReadByFile, examplesBySource, examplesBySplit, tokensBySplit, trainedTokensBySplit,
         rowsBySplit, rejectedByReason, rejectedBySource, lengthCounts, truncated, duplicatesRemoved);
   }
 

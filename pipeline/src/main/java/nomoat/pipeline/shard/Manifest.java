@@ -37,7 +37,8 @@ import org.apache.hadoop.conf.Configuration;
  *       {@code tokens}, {@code trained_tokens}.</li>
  *   <li>{@code stats} — the {@link DatasetStats}:
  *     <ul>
- *       <li>{@code rows_read} — input rows read, by source name;</li>
+ *       <li>{@code rows_read} — input rows read, by source name; {@code rows_read_by_file} — by input file URI, every
+ *           matched file listed (0 for a file without rows; absent in manifests written before it existed);</li>
  *       <li>{@code examples.by_source}, {@code examples.by_split} — examples produced (before packing);</li>
  *       <li>{@code rows.by_split}, {@code rows.total} — shard rows written (packed rows when packing);</li>
  *       <li>{@code tokens.by_split}/{@code tokens.total} and {@code trained_tokens.by_split}/{@code trained_tokens.total}
@@ -157,6 +158,7 @@ public record Manifest(
   private static ObjectNode statsJson(DatasetStats st) {
     ObjectNode n = JSON.createObjectNode();
     n.set("rows_read", JSON.valueToTree(st.rowsReadBySource()));
+    n.set("rows_read_by_file", JSON.valueToTree(st.rowsReadByFile()));
     ObjectNode ex = n.putObject("examples");
     ex.set("by_source", JSON.valueToTree(st.examplesBySource()));
     ex.set("by_split", JSON.valueToTree(st.examplesBySplit()));
@@ -194,6 +196,7 @@ public record Manifest(
   private static DatasetStats statsFrom(JsonNode n, Fields f) {
     DatasetStats st = new DatasetStats();
     f.counts(f.object(n, "rows_read"), st.rowsReadBySource);
+    if (n.has("rows_read_by_file")) f.counts(f.object(n, "rows_read_by_file"), st.rowsReadByFile);
     f.counts(f.object(f.object(n, "examples"), "by_source"), st.examplesBySource);
     f.counts(f.object(f.object(n, "examples"), "by_split"), st.examplesBySplit);
     f.counts(f.object(f.object(n, "rows"), "by_split"), st.rowsBySplit);

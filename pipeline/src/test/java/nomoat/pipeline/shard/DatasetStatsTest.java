@@ -30,7 +30,7 @@ class DatasetStatsTest {
     RejectReason[] reasons = RejectReason.values();
     for (int i = 0; i < 50; i++) {
       String src = sources[rnd.nextInt(3)];
-      s.recordRowRead(src);
+      s.recordRowRead(src, "file:/data/" + src + "-" + rnd.nextInt(2) + ".jsonl");
       switch (rnd.nextInt(4)) {
         case 0 -> s.recordRejection(new Rejection(src, "f:line " + i, reasons[rnd.nextInt(reasons.length)], "d", "r"));
         case 1 -> s.recordDuplicateRemoved();
@@ -43,6 +43,23 @@ class DatasetStatsTest {
       }
     }
     return s;
+  }
+
+  @Test
+  void everyMatchedFileIsCountedEvenWithoutRows() {
+    DatasetStats planned = new DatasetStats();
+    planned.recordFileMatched("a", "file:/in/a/good.jsonl");
+    planned.recordFileMatched("a", "file:/in/a/empty.jsonl");
+    planned.recordFileMatched("b", "file:/in/b/empty.json");
+    DatasetStats read = new DatasetStats();
+    read.recordRowRead("a", "file:/in/a/good.jsonl");
+    read.recordRowRead("a", "file:/in/a/good.jsonl");
+    DatasetStats s = planned.merge(read);
+    assertEquals(Map.of("a", 2L, "b", 0L), s.rowsReadBySource(), "a source whose files are all empty is listed with 0");
+    assertEquals(Map.of("file:/in/a/good.jsonl", 2L, "file:/in/a/empty.jsonl", 0L, "file:/in/b/empty.json", 0L), s.rowsReadByFile());
+    assertEquals(List.of("file:/in/a/empty.jsonl", "file:/in/b/empty.json"), s.filesWithoutRows());
+    assertEquals(2, s.rowsRead());
+    assertNotEquals(read, s);
   }
 
   @Test

@@ -62,6 +62,25 @@ class ManifestTest {
   }
 
   @Test
+  void rowsReadByFileListsEmptyFilesAndOlderManifestsWithoutItStillRead() throws Exception {
+    DatasetStats st = DatasetStatsTest.random(new Random(10));
+    st.recordFileMatched("alpaca", "file:/data/empty.jsonl");
+    Manifest m = sample();
+    m = new Manifest(m.schemaVersion(), m.nomoatVersion(), m.created(), m.tokenizer(), m.template(), m.seqLen(), m.packing(),
+        m.split(), m.shards(), st, m.config());
+    ObjectMapper json = new ObjectMapper();
+    JsonNode root = json.readTree(m.toJson());
+    assertEquals(0, root.at("/stats/rows_read_by_file").get("file:/data/empty.jsonl").asLong());
+    assertEquals(st.rowsRead(), root.at("/stats/rows_read").properties().stream().mapToLong(e -> e.getValue().asLong()).sum());
+    assertEquals(m, Manifest.fromJson(m.toJson(), "m.json"));
+
+    ((com.fasterxml.jackson.databind.node.ObjectNode) root.get("stats")).remove("rows_read_by_file");
+    Manifest old = Manifest.fromJson(json.writeValueAsBytes(root), "old.json");
+    assertEquals(Map.of(), old.stats().rowsReadByFile());
+    assertEquals(st.rowsReadBySource(), old.stats().rowsReadBySource());
+  }
+
+  @Test
   void badManifestsNameTheFileAndKey() {
     String json = new String(sample().toJson(), StandardCharsets.UTF_8);
     NomoatException missing = assertThrows(NomoatException.class,
