@@ -298,8 +298,16 @@ public final class Gguf {
       this.fileLen = fileLen;
     }
 
+    /** One line: names and keys read from a damaged file may hold control characters, so they are escaped. */
     NomoatException bad(String what) {
-      return NomoatException.inputData("invalid GGUF file " + path + ": " + what);
+      StringBuilder b = new StringBuilder();
+      for (int i = 0; i < what.length() && b.length() < 500; i++) {
+        char ch = what.charAt(i);
+        if (Character.isISOControl(ch) || ch == '\u2028' || ch == '\u2029') b.append(String.format("\\u%04x", (int) ch));
+        else b.append(ch);
+      }
+      if (b.length() >= 500) b.append("...");
+      return NomoatException.inputData("invalid GGUF file " + path + ": " + b);
     }
 
     private void need(long n, String what) {

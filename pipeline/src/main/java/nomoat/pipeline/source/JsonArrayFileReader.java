@@ -47,9 +47,12 @@ final class JsonArrayFileReader extends ReadResults {
             + "'); use format jsonl for one object per line");
       }
       elementStart = parser.currentLocation().getByteOffset();
-    } catch (JsonProcessingException | CharConversionException e) {
+    } catch (JsonProcessingException e) {
       release();
-      throw NomoatException.inputData(uri + " is not JSON: " + e.getMessage(), e);
+      throw NomoatException.inputData(uri + " is not JSON: " + JsonSupport.message(e), e);
+    } catch (CharConversionException e) {
+      release();
+      throw NomoatException.inputData(uri + " is not JSON: invalid UTF-8: " + e.getMessage(), e);
     } catch (IOException e) {
       release();
       throw NomoatException.io("cannot read " + uri + ": " + e.getMessage(), e);
