@@ -124,7 +124,10 @@ public final class PrepareJob {
       }
       outcomes = outcomes.persist(StorageLevel.MEMORY_AND_DISK()); // kept as objects: the later steps re-read it
       cached.add(outcomes);
-      DatasetStats readStats = outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge);
+      DatasetStats matched = new DatasetStats();                // every matched file counts, even one without rows
+      for (ReadTask t : tasks) matched.recordFileMatched(t.sourceName(), t.uri());
+      DatasetStats readStats = matched.merge(outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge));
+      for (String f : readStats.filesWithoutRows()) LOG.warn("prepare: input file {} holds no rows (0 in the manifest's rows_read_by_file)", f);
       long rowsRead = readStats.rowsRead();
       long rejected = readStats.rejected();
 
@@ -162,7 +165,12 @@ public final class PrepareJob {
       JavaRDD<TokenizedExample> sampled = weight(limit(examples, p), p);
       if (sampled != examples) total = sampled.count();   // limits or weights changed the count
       examples = sampled;
-      if (total == 0) throw NomoatException.inputData("no examples: all " + rowsRead + " input rows were rejected or removed");
+      if (total == 0) {
+        List<String> empty = readStats.filesWithoutRows();
+        throw NomoatException.inputData("no examples: all " + rowsRead + " input rows were rejected or removed"
+            + (empty.isEmpty() ? "" : "; no rows in " + String.join(", ", empty.subList(0, Math.min(5, empty.size())))
+            + (empty.size() > 5 ? " and " + (empty.size() - 5) + " more files" : "")));
+      }
       if (p.validationCount() >= total) {
         throw NomoatException.inputData("prepare.split.validation-count = " + p.validationCount() + " leaves no training examples ("
             + total + " examples in all)");
@@ -207,7 +215,7 @@ public final class PrepareJob {
     } catch (IOException e) {
       out.abort();
       throw NomoatException.io("prepare could not write " + staging + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {      // not only RuntimeException: a failed Spark job throws SparkException, a checked exception
       if (!keepStaging) out.abort();
       throw e;
     } finally {
@@ -255,7 +263,7 @@ public final class PrepareJob {
   }
 
   /** A row as read, with the source index and the id it gets (stable across stores and prefixes; null for a bad row). */
-  record ReadRow(int source, String exampleId, ReadResult result) implements java.io.Serializable {}
+  record ReadRow(int source, String file, String exampleId, ReadResult result) implements java.io.Serializable {}
 
   private static Iterator<ReadRow> read(Iterator<ReadTask> tasks, Configuration conf) {
     List<Iterator<ReadRow>> parts = new ArrayList<>();
@@ -269,7 +277,7 @@ public final class PrepareJob {
         ReadResults r = reader.read(conf, new InputFile(t.uri(), t.length()));
         opened.add(r);
         return r;
-      }, r -> new ReadRow(t.source(), r instanceof ReadResult.Row row                // bad rows need no id
+      }, r -> new ReadRow(t.source(), t.uri(), r instanceof ReadResult.Row row                // bad rows need no id
           ? ExampleBuilder.exampleId(t.sourceName(), t.relativePath() + RecordIds.position(row.row().location(), t.uri())) : null, r)));
     }
     return new ConcatIterator<>(parts);
@@ -279,10 +287,10 @@ public final class PrepareJob {
     HfTokenizer tokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
     Map<Integer, ExampleBuilder> builders = new HashMap<>();
     return new MappingIterator<>(() -> rows, r -> {
-      if (r.result() instanceof ReadResult.Bad bad) return Outcome.of(bad.rejection());
+      if (r.result() instanceof ReadResult.Bad bad) return Outcome.of(bad.rejection(), r.file());
       SourceRow row = ((ReadResult.Row) r.result()).row();
       BuildResult built = builders.computeIfAbsent(r.source(), i -> new ExampleBuilder(settings.get(i), tokenizer)).build(row, r.exampleId());
-      return built instanceof BuildResult.Built b ? Outcome.of(b.example()) : Outcome.of(((BuildResult.Rejected) built).rejection());
+      return built instanceof BuildResult.Built b ? Outcome.of(b.example(), r.file()) : Outcome.of(((BuildResult.Rejected) built).rejection(), r.file());
     });
   }
 
@@ -290,7 +298,7 @@ public final class PrepareJob {
     DatasetStats s = new DatasetStats();
     while (it.hasNext()) {
       Outcome o = it.next();
-      s.recordRowRead(o.source());
+      s.recordRowRead(o.source(), o.file());
       if (o.rejected()) s.recordRejection(o.rejection());
     }
     return Collections.singletonList(s).iterator();

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 record SpecialTokens(String bos, String eos, String pad, String unk, boolean addBos, boolean addEos, String chatTemplate) {
 
   static SpecialTokens read(JsonNode tokenizerJson, JsonNode config) {
+    if (config != null) check(config);
     JsonNode single = tokenizerJson.path("post_processor").path("single");
     String processorFirst = specialAt(single, 0);
     String processorLast = single.isArray() && single.size() > 1 ? specialAt(single, single.size() - 1) : null;
@@ -34,6 +35,29 @@ record SpecialTokens(String bos, String eos, String pad, String unk, boolean add
     if (!single.isArray() || single.size() <= i) return null;
     JsonNode special = single.get(i).get("SpecialToken");
     return special == null ? null : special.path("id").asText(null);
+  }
+
+  /** A config from an untrusted file: the keys read here have the types HF writes, or the file is refused. */
+  private static void check(JsonNode config) {
+    if (!config.isObject()) throw bad("is not a JSON object");
+    for (String key : new String[] {"bos_token", "eos_token", "pad_token", "unk_token"}) {
+      JsonNode v = config.get(key);
+      if (v == null || v.isNull() || v.isTextual()) continue;
+      JsonNode content = v.get("content");
+      if (!v.isObject() || (content != null && !content.isNull() && !content.isTextual())) {
+        throw bad("key '" + key + "' must be a string or an object with a string \"content\"");
+      }
+    }
+    for (String key : new String[] {"add_bos_token", "add_eos_token"}) {
+      JsonNode v = config.get(key);
+      if (v != null && !v.isNull() && !v.isBoolean()) throw bad("key '" + key + "' must be true, false or null");
+    }
+    JsonNode t = config.get("chat_template");
+    if (t != null && !t.isNull() && !t.isTextual() && !t.isArray()) throw bad("key 'chat_template' must be a string or a list");
+  }
+
+  private static nomoat.pipeline.NomoatException bad(String what) {
+    return nomoat.pipeline.NomoatException.config("tokenizer_config.json " + what);
   }
 
   /** tokenizer_config.json writes tokens either as a string or as an AddedToken object with "content". */
