@@ -118,7 +118,11 @@ public final class PeftAdapterDir {
     try {
       c = JSON.readTree(HadoopFiles.readAll(conf, cfgPath, 16L << 20));
     } catch (IOException e) {
-      throw NomoatException.inputData(cfgPath + " is not valid JSON: " + e.getMessage(), e);
+      String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
+          ? j.getOriginalMessage().lines().findFirst().orElse("") + " (line " + j.getLocation().getLineNr() + ", column "
+            + j.getLocation().getColumnNr() + ")"
+          : String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      throw NomoatException.inputData(cfgPath + " is not valid JSON: " + why, e);
     }
     String where = cfgPath.toString();
     checkSupported(where, c);
