@@ -25,7 +25,7 @@ import org.apache.hadoop.conf.Configuration;
  * file's length cannot back (that would surface as OutOfMemoryError or NegativeArraySizeException here).
  * Seeded and few tries, so the suite stays fast and a failure repeats.
  */
-class UntrustedBytesProperties {
+class UntrustedBytesPropertyTest {
   static final Configuration CONF = new Configuration();
   static final byte[] SAFETENSORS = safetensors();
   static final byte[] GGUF = readFixture(Fixtures.stories260K());

@@ -16,7 +16,7 @@ import nomoat.pipeline.testing.Fixtures;
  * byte flipped or a value replaced by another JSON type) gives special tokens or one NomoatException naming the
  * file, never another exception type.
  */
-class TokenizerConfigProperties {
+class TokenizerConfigPropertyTest {
   static final ObjectMapper JSON = new ObjectMapper();
   static final byte[] CONFIG;
   static final JsonNode TOKENIZER;

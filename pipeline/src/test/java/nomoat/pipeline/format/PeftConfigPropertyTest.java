@@ -16,7 +16,7 @@ import nomoat.pipeline.lora.LoraSpec;
  * adapter_config.json of a PEFT directory nomoat did not write, cut short or with a byte flipped or a value of
  * another JSON type: the adapter reads, or one NomoatException names the file; never another exception type.
  */
-class PeftConfigProperties {
+class PeftConfigPropertyTest {
   static final Path VALID;
   static final byte[] CONFIG;
 
