@@ -13,11 +13,9 @@ import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.NomoatConfig;
 import nomoat.pipeline.config.PrepareSettings;
 import nomoat.pipeline.config.SourceSettings;
-import nomoat.pipeline.data.BuildResult;
 import nomoat.pipeline.data.ExampleBuilder;
 import nomoat.pipeline.data.ExampleSettings;
 import nomoat.pipeline.data.Rejection;
-import nomoat.pipeline.data.SourceRow;
 import nomoat.pipeline.data.TokenizedExample;
 import nomoat.pipeline.io.AttemptFiles;
 import nomoat.pipeline.io.CommittedOutput;
@@ -25,7 +23,10 @@ import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.prepare.BuildSettings;
 import nomoat.pipeline.prepare.ContentKey;
 import nomoat.pipeline.prepare.ExampleKeys;
+import nomoat.pipeline.prepare.Outcome;
+import nomoat.pipeline.prepare.OutcomeBuilder;
 import nomoat.pipeline.prepare.PrepareOutput;
+import nomoat.pipeline.prepare.ReadRow;
 import nomoat.pipeline.prepare.ReadTask;
 import nomoat.pipeline.prepare.ShardKey;
 import nomoat.pipeline.prepare.ShardAssignment;
@@ -37,7 +38,6 @@ import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.PreparedLayout;
 import nomoat.pipeline.shard.RejectedWriter;
-import nomoat.pipeline.source.ReadResult;
 import nomoat.pipeline.source.ReadResults;
 import nomoat.pipeline.source.SourceFormat;
 import nomoat.pipeline.source.SourceReader;
@@ -123,7 +123,7 @@ public final class PrepareJob {
       }
       outcomes = outcomes.persist(StorageLevel.MEMORY_AND_DISK()); // kept as objects: the later steps re-read it
       cached.add(outcomes);
-      DatasetStats readStats = outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge);
+      DatasetStats readStats = outcomes.mapPartitions(it -> List.of(Outcome.count(it)).iterator()).reduce(DatasetStats::merge);
       long rowsRead = readStats.rowsRead();
       long rejected = readStats.rejected();
 
@@ -200,9 +200,6 @@ public final class PrepareJob {
     }
   }
 
-  /** A row as read, with the source index and the id it gets (stable across stores and prefixes; null for a bad row). */
-  record ReadRow(int source, String exampleId, ReadResult result) implements java.io.Serializable {}
-
   private static Iterator<ReadRow> read(Iterator<ReadTask> tasks, Configuration conf) {
     List<Iterator<ReadRow>> parts = new ArrayList<>();
     List<ReadResults> opened = new ArrayList<>();
@@ -215,30 +212,14 @@ public final class PrepareJob {
         ReadResults r = reader.read(conf, t.file());
         opened.add(r);
         return r;
-      }, r -> new ReadRow(t.source(), r instanceof ReadResult.Row row ? t.exampleId(row.row().location()) : null, r))); // bad rows need no id
+      }, r -> ReadRow.of(t, r)));
     }
     return new ConcatIterator<>(parts);
   }
 
   private static Iterator<Outcome> build(Iterator<ReadRow> rows, List<ExampleSettings> settings, TokenizerFiles tok) {
-    HfTokenizer tokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
-    Map<Integer, ExampleBuilder> builders = new HashMap<>();
-    return new MappingIterator<>(() -> rows, r -> {
-      if (r.result() instanceof ReadResult.Bad bad) return Outcome.of(bad.rejection());
-      SourceRow row = ((ReadResult.Row) r.result()).row();
-      BuildResult built = builders.computeIfAbsent(r.source(), i -> new ExampleBuilder(settings.get(i), tokenizer)).build(row, r.exampleId());
-      return built instanceof BuildResult.Built b ? Outcome.of(b.example()) : Outcome.of(((BuildResult.Rejected) built).rejection());
-    });
-  }
-
-  private static Iterator<DatasetStats> countOutcomes(Iterator<Outcome> it) {
-    DatasetStats s = new DatasetStats();
-    while (it.hasNext()) {
-      Outcome o = it.next();
-      s.recordRowRead(o.source());
-      if (o.rejected()) s.recordRejection(o.rejection());
-    }
-    return Collections.singletonList(s).iterator();
+    OutcomeBuilder builder = new OutcomeBuilder(settings, HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson()));
+    return new MappingIterator<>(() -> rows, builder::build);
   }
 
   /** This task attempt's id, for {@link AttemptFiles#path}: task outputs are moved into place by the driver. */
