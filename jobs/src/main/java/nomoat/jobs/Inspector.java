@@ -12,6 +12,7 @@ import nomoat.pipeline.config.PrepareSettings;
 import nomoat.pipeline.config.SourceSettings;
 import nomoat.pipeline.data.ExampleBuilder;
 import nomoat.pipeline.data.Rendered;
+import nomoat.pipeline.prepare.BuildSettings;
 import nomoat.pipeline.source.InputFile;
 import nomoat.pipeline.source.InputFiles;
 import nomoat.pipeline.source.ReadResult;
@@ -42,7 +43,7 @@ final class Inspector {
     for (SourceSettings s : p.sources()) {
       if (source != null && !source.equals(s.name())) continue;
       any = true;
-      ExampleBuilder builder = new ExampleBuilder(PrepareJob.exampleSettings(p, s), tokenizer);
+      ExampleBuilder builder = new ExampleBuilder(BuildSettings.forSource(p, s), tokenizer);
       int shown = 0;
       for (InputFile f : InputFiles.expand(hadoop, s.paths())) {
         SourceFormat format = SourceFormat.parse(s.fileFormat()).resolve(hadoop, f.uri());

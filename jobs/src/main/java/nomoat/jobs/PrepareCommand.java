@@ -2,6 +2,8 @@ package nomoat.jobs;
 
 import java.util.concurrent.Callable;
 import nomoat.pipeline.config.NomoatConfig;
+import nomoat.pipeline.io.CommittedOutput;
+import nomoat.pipeline.prepare.PrepareOutput;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,12 +25,21 @@ final class PrepareCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     NomoatConfig config = options.load();
-    config.prepare().requireOutputAndTokenizer();
-    config.prepare().requireSources();
+    // Settings and the output path are checked before Spark starts; a refusal touches nothing.
+    CommittedOutput out = PrepareOutput.begin(HadoopConf.from(config.spark()), config.prepare(), force);
+    for (String removed : out.staleStagingRemoved()) {
+      spec.commandLine().getErr().println("nomoat: warning: removed " + removed + ", the staging dir of a killed or failed run");
+    }
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
-    SparkSession spark = Sparks.session(config.spark(), "prepare");
+    SparkSession spark;
     try {
-      PrepareJob.Summary summary = PrepareJob.run(spark, config, force);
+      spark = Sparks.session(config.spark(), "prepare");
+    } catch (RuntimeException | Error e) {
+      out.abort();
+      throw e;
+    }
+    try {
+      PrepareJob.Summary summary = PrepareJob.run(spark, config, out);
       spec.commandLine().getOut().println(summary);
       return 0;
     } finally {

@@ -6,45 +6,44 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.NomoatConfig;
 import nomoat.pipeline.config.PrepareSettings;
 import nomoat.pipeline.config.SourceSettings;
-import nomoat.pipeline.data.BuildResult;
 import nomoat.pipeline.data.ExampleBuilder;
 import nomoat.pipeline.data.ExampleSettings;
 import nomoat.pipeline.data.Rejection;
-import nomoat.pipeline.data.SourceRow;
 import nomoat.pipeline.data.TokenizedExample;
+import nomoat.pipeline.io.AttemptFiles;
 import nomoat.pipeline.io.CommittedOutput;
 import nomoat.pipeline.io.Storage;
+import nomoat.pipeline.prepare.BuildSettings;
 import nomoat.pipeline.prepare.ContentKey;
 import nomoat.pipeline.prepare.ExampleKeys;
-import nomoat.pipeline.prepare.RecordIds;
+import nomoat.pipeline.prepare.Outcome;
+import nomoat.pipeline.prepare.OutcomeBuilder;
+import nomoat.pipeline.prepare.PrepareOutput;
+import nomoat.pipeline.prepare.ReadRow;
+import nomoat.pipeline.prepare.ReadTask;
 import nomoat.pipeline.prepare.ShardKey;
-import nomoat.pipeline.prepare.ShardPlan;
+import nomoat.pipeline.prepare.ShardAssignment;
 import nomoat.pipeline.prepare.ShardTask;
 import nomoat.pipeline.prepare.SourceWeighting;
 import nomoat.pipeline.prepare.SplitRule;
+import nomoat.pipeline.prepare.WrittenShards;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.PreparedLayout;
 import nomoat.pipeline.shard.RejectedWriter;
-import nomoat.pipeline.source.InputFile;
-import nomoat.pipeline.source.InputFiles;
-import nomoat.pipeline.source.ReadResult;
 import nomoat.pipeline.source.ReadResults;
 import nomoat.pipeline.source.SourceFormat;
 import nomoat.pipeline.source.SourceReader;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.TaskContext;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -78,20 +77,19 @@ public final class PrepareJob {
     }
   }
 
-  /** One input file of one source, and the path its example ids are relative to. */
-  record ReadTask(int source, String sourceName, String format, String uri, long length, String relativePath)
-      implements java.io.Serializable {}
-
+  /** Begins the output (checking settings and the output-path rule) with Spark's Hadoop configuration, then runs. */
   public static Summary run(SparkSession spark, NomoatConfig config, boolean force) {
+    return run(spark, config, PrepareOutput.begin(spark.sparkContext().hadoopConfiguration(), config.prepare(), force));
+  }
+
+  /** Runs into an output already begun ({@link PrepareOutput#begin}); commits it, or aborts it on failure. */
+  public static Summary run(SparkSession spark, NomoatConfig config, CommittedOutput out) {
     long t0 = System.nanoTime();
     PrepareSettings p = config.prepare();
-    p.requireOutputAndTokenizer();
-    p.requireSources();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Configuration hadoop = jsc.hadoopConfiguration();
 
-    // Fail before any Spark job: committed output, tokenizer and templates, inputs.
-    CommittedOutput out = CommittedOutput.begin(hadoop, p.output(), force);
+    // Fail before any Spark job: tokenizer and templates, inputs (the output was checked when it was begun).
     String staging = out.stagingDir();
     boolean keepStaging = false;
     List<JavaRDD<?>> cached = new ArrayList<>();      // released when the stage ends, however it ends
@@ -100,11 +98,11 @@ public final class PrepareJob {
       HfTokenizer driverTokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
       List<ExampleSettings> settings = new ArrayList<>();
       for (SourceSettings s : p.sources()) {
-        ExampleSettings es = exampleSettings(p, s);
+        ExampleSettings es = BuildSettings.forSource(p, s);
         new ExampleBuilder(es, driverTokenizer); // validates template against tokenizer (chat_template, control tokens)
         settings.add(es);
       }
-      List<ReadTask> tasks = planReads(hadoop, p);
+      List<ReadTask> tasks = ReadTask.plan(hadoop, p);
       LOG.info("prepare: {} sources, {} input files, output {}", p.sources().size(), tasks.size(), p.output());
       Broadcast<TokenizerFiles> tokB = jsc.broadcast(tok);
       Broadcast<SerializableConfiguration> confB = jsc.broadcast(new SerializableConfiguration(hadoop));
@@ -126,7 +124,7 @@ public final class PrepareJob {
       cached.add(outcomes);
       DatasetStats matched = new DatasetStats();                // every matched file counts, even one without rows
       for (ReadTask t : tasks) matched.recordFileMatched(t.sourceName(), t.uri());
-      DatasetStats readStats = matched.merge(outcomes.mapPartitions(PrepareJob::countOutcomes).reduce(DatasetStats::merge));
+      DatasetStats readStats = matched.merge(outcomes.mapPartitions(it -> List.of(Outcome.count(it)).iterator()).reduce(DatasetStats::merge));
       for (String f : readStats.filesWithoutRows()) LOG.warn("prepare: input file {} holds no rows (0 in the manifest's rows_read_by_file)", f);
       long rowsRead = readStats.rowsRead();
       long rejected = readStats.rejected();
@@ -138,7 +136,7 @@ public final class PrepareJob {
         List<String> written = outcomes.filter(Outcome::rejected).map(Outcome::rejection).coalesce(parts)
             .mapPartitionsWithIndex((index, it) -> writeRejected(it, index, staging, confB.value().value()), false)
             .collect();
-        publish(hadoop, staging, written);
+        AttemptFiles.publish(hadoop, staging, written);
       }
       if (rowsRead > 0 && rejected > p.maxRejectFraction() * rowsRead) {
         keepStaging = true;
@@ -177,33 +175,18 @@ public final class PrepareJob {
       }
 
       // 4. split, shuffle into shards (train shards first, then validation), pack, write: one shuffle for both splits
-      SplitRule rule = splitRule(examples, p);
-      long validationEstimate = p.validationCount() >= 0 ? p.validationCount() : Math.round(total * p.validationFraction());
-      int trainShards = ShardPlan.shards(p.trainShards(), total - validationEstimate, p.targetRowsPerShard());
-      int validationShards = validationEstimate == 0 ? 0 : ShardPlan.shards(p.validationShards(), validationEstimate, p.targetRowsPerShard());
-      List<ShardTask.Written> written = writeShards(jsc, examples, rule, trainShards, validationShards, p, staging, confB);
-      Map<String, List<Manifest.ShardFile>> shards = new LinkedHashMap<>();
-      shards.put(DatasetStats.TRAIN, new ArrayList<>());
-      shards.put(DatasetStats.VALIDATION, new ArrayList<>());
-      DatasetStats stats = readStats;
-      for (ShardTask.Written w : written) {
-        stats = stats.merge(w.stats());
-        if (w.path() == null) continue;
-        String finalPath = finalPath(w.path());
-        String split = finalPath.startsWith(PreparedLayout.splitDir(DatasetStats.TRAIN) + "/") ? DatasetStats.TRAIN : DatasetStats.VALIDATION;
-        shards.get(split).add(new Manifest.ShardFile(finalPath, w.rows(), w.tokens(), w.trainedTokens()));
-      }
-      publish(hadoop, staging, written.stream().map(ShardTask.Written::path).filter(x -> x != null).toList());
-      for (String split : shards.keySet()) Storage.fileSystem(hadoop, new Path(staging)).mkdirs(new Path(PreparedLayout.resolve(staging, PreparedLayout.splitDir(split))));
-      if (stats.rowsBySplit().getOrDefault(DatasetStats.TRAIN, 0L) == 0) {
-        throw NomoatException.inputData("the split left no training examples; lower prepare.split.validation-fraction");
-      }
+      ShardAssignment shards = ShardAssignment.plan(p, splitRule(examples, p), total);
+      WrittenShards written = WrittenShards.of(writeShards(jsc, examples, shards, p, staging, confB), readStats);
+      AttemptFiles.publish(hadoop, staging, written.attemptPaths());
+      for (String split : written.files().keySet()) Storage.fileSystem(hadoop, new Path(staging)).mkdirs(new Path(PreparedLayout.resolve(staging, PreparedLayout.splitDir(split))));
+      written.requireTrainingRows();
+      DatasetStats stats = written.stats();
       stats.recordDuplicatesRemoved(duplicates);
 
       Manifest.Split split = new Manifest.Split(p.splitSeed(), p.validationCount() >= 0 ? null : p.validationFraction(),
           p.validationCount() >= 0 ? p.validationCount() : null);
       new Manifest(Manifest.SCHEMA_VERSION, Main.version(), Instant.now(), new Manifest.Tokenizer(tok.fileName(), driverTokenizer.sha256()),
-          p.template(), p.packing() ? p.seqLen() : p.maxLength(), p.packing(), split, shards, stats, config.effective("prepare"))
+          p.template(), p.packing() ? p.seqLen() : p.maxLength(), p.packing(), split, written.files(), stats, config.effective("prepare"))
           .write(hadoop, PreparedLayout.resolve(staging, PreparedLayout.MANIFEST));
       out.commit();
 
@@ -219,51 +202,10 @@ public final class PrepareJob {
       if (!keepStaging) out.abort();
       throw e;
     } finally {
+      out.close(); // a kept staging dir stops its heartbeat and goes stale: the next run of this output removes it
       cached.forEach(rdd -> rdd.unpersist(false));
     }
   }
-
-  static List<ReadTask> planReads(Configuration hadoop, PrepareSettings p) {
-    List<ReadTask> tasks = new ArrayList<>();
-    for (int i = 0; i < p.sources().size(); i++) {
-      SourceSettings s = p.sources().get(i);
-      SourceFormat declared = SourceFormat.parse(s.fileFormat());
-      Map<String, ReadTask> byUri = new LinkedHashMap<>();
-      for (String pattern : s.paths()) {
-        Path qualified = qualify(hadoop, pattern);
-        String root = RecordIds.root(qualified.toString(), isDirectory(hadoop, qualified));
-        for (InputFile f : InputFiles.expand(hadoop, List.of(pattern))) {
-          SourceFormat format = declared.resolve(hadoop, f.uri());
-          byUri.putIfAbsent(f.uri(), new ReadTask(i, s.name(), format.code(), f.uri(), f.length(), RecordIds.relative(f.uri(), root)));
-        }
-      }
-      tasks.addAll(byUri.values());
-    }
-    return tasks;
-  }
-
-  private static Path qualify(Configuration hadoop, String pattern) {
-    Path path = new Path(pattern);
-    return Storage.fileSystem(hadoop, path).makeQualified(path);
-  }
-
-  private static boolean isDirectory(Configuration hadoop, Path p) {
-    try {
-      FileSystem fs = Storage.fileSystem(hadoop, p);
-      return fs.exists(p) && fs.getFileStatus(p).isDirectory();
-    } catch (IOException | IllegalArgumentException e) {
-      return false; // a glob: not a directory itself
-    }
-  }
-
-  static ExampleSettings exampleSettings(PrepareSettings p, SourceSettings s) {
-    String template = s.recordFormat().equals("text") ? "raw" : p.template();
-    return new ExampleSettings(s.recordFormat(), s.columns(), template, p.systemPrompt(), p.trainOnPrompt(),
-        p.trainAllAssistantTurns(), p.maxLength(), p.dropOverLong());
-  }
-
-  /** A row as read, with the source index and the id it gets (stable across stores and prefixes; null for a bad row). */
-  record ReadRow(int source, String file, String exampleId, ReadResult result) implements java.io.Serializable {}
 
   private static Iterator<ReadRow> read(Iterator<ReadTask> tasks, Configuration conf) {
     List<Iterator<ReadRow>> parts = new ArrayList<>();
@@ -274,64 +216,32 @@ public final class PrepareJob {
       ReadTask t = tasks.next();
       SourceReader reader = new SourceReader(t.sourceName(), SourceFormat.parse(t.format()));
       parts.add(new MappingIterator<>(() -> {
-        ReadResults r = reader.read(conf, new InputFile(t.uri(), t.length()));
+        ReadResults r = reader.read(conf, t.file());
         opened.add(r);
         return r;
-      }, r -> new ReadRow(t.source(), t.uri(), r instanceof ReadResult.Row row                // bad rows need no id
-          ? ExampleBuilder.exampleId(t.sourceName(), t.relativePath() + RecordIds.position(row.row().location(), t.uri())) : null, r)));
+      }, r -> ReadRow.of(t, r)));
     }
     return new ConcatIterator<>(parts);
   }
 
   private static Iterator<Outcome> build(Iterator<ReadRow> rows, List<ExampleSettings> settings, TokenizerFiles tok) {
-    HfTokenizer tokenizer = HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson());
-    Map<Integer, ExampleBuilder> builders = new HashMap<>();
-    return new MappingIterator<>(() -> rows, r -> {
-      if (r.result() instanceof ReadResult.Bad bad) return Outcome.of(bad.rejection(), r.file());
-      SourceRow row = ((ReadResult.Row) r.result()).row();
-      BuildResult built = builders.computeIfAbsent(r.source(), i -> new ExampleBuilder(settings.get(i), tokenizer)).build(row, r.exampleId());
-      return built instanceof BuildResult.Built b ? Outcome.of(b.example(), r.file()) : Outcome.of(((BuildResult.Rejected) built).rejection(), r.file());
-    });
+    OutcomeBuilder builder = new OutcomeBuilder(settings, HfTokenizer.cached(tok.tokenizerJson(), tok.tokenizerConfigJson()));
+    return new MappingIterator<>(() -> rows, builder::build);
   }
 
-  private static Iterator<DatasetStats> countOutcomes(Iterator<Outcome> it) {
-    DatasetStats s = new DatasetStats();
-    while (it.hasNext()) {
-      Outcome o = it.next();
-      s.recordRowRead(o.source(), o.file());
-      if (o.rejected()) s.recordRejection(o.rejection());
-    }
-    return Collections.singletonList(s).iterator();
-  }
-
-  /** Task outputs are written below _attempts/{task attempt}/ and moved into place by the driver. */
-  private static String attemptDir() {
+  /** This task attempt's id, for {@link AttemptFiles#path}: task outputs are moved into place by the driver. */
+  private static String attemptId() {
     TaskContext ctx = TaskContext.get();
-    return "_attempts/" + (ctx == null ? "local" : ctx.stageId() + "-" + ctx.taskAttemptId());
-  }
-
-  private static String finalPath(String attemptPath) {
-    return attemptPath.substring(attemptPath.indexOf('/', "_attempts/".length()) + 1);
+    return ctx == null ? "local" : ctx.stageId() + "-" + ctx.taskAttemptId();
   }
 
   private static Iterator<String> writeRejected(Iterator<Rejection> it, int index, String staging, Configuration conf) {
     if (!it.hasNext()) return Collections.emptyIterator();
-    String rel = attemptDir() + "/" + PreparedLayout.rejectedFile(index);
+    String rel = AttemptFiles.path(attemptId(), PreparedLayout.rejectedFile(index));
     try (RejectedWriter w = RejectedWriter.open(conf, staging + "/" + rel)) {
       while (it.hasNext()) w.write(it.next());
     }
     return Collections.singletonList(rel).iterator();
-  }
-
-  /** Moves the winning attempts' files to their final names and drops every attempt directory. */
-  private static void publish(Configuration hadoop, String staging, List<String> attemptPaths) throws IOException {
-    FileSystem fs = Storage.fileSystem(hadoop, new Path(staging));
-    for (String rel : attemptPaths) {
-      Path from = new Path(staging + "/" + rel), to = new Path(staging + "/" + finalPath(rel));
-      fs.mkdirs(to.getParent());
-      if (!fs.rename(from, to)) throw new IOException("cannot move " + from + " to " + to);
-    }
-    fs.delete(new Path(staging + "/_attempts"), true);
   }
 
   private static JavaRDD<TokenizedExample> limit(JavaRDD<TokenizedExample> examples, PrepareSettings p) {
@@ -375,31 +285,20 @@ public final class PrepareJob {
     if (p.validationCount() == 0) return SplitRule.byCount(seed, Long.MIN_VALUE);
     SplitRule probe = SplitRule.byFraction(seed, 0);
     // count distinct originals: copies of one example share its split key
-    Long t = nthSmallest(examples.filter(e -> e.exampleId().indexOf('#') < 0).map(e -> probe.splitKey(e.exampleId())), p.validationCount());
+    Long t = nthSmallest(examples.filter(e -> !SourceWeighting.isCopy(e.exampleId())).map(e -> probe.splitKey(e.exampleId())), p.validationCount());
     return SplitRule.byCount(seed, t == null ? Long.MAX_VALUE : t);
   }
 
-  private static List<ShardTask.Written> writeShards(JavaSparkContext jsc, JavaRDD<TokenizedExample> examples, SplitRule rule,
-                                                     int trainShards, int validationShards, PrepareSettings p, String staging,
-                                                     Broadcast<SerializableConfiguration> confB) {
-    jsc.setJobDescription("prepare 4/4: shuffle and write " + trainShards + " train and " + validationShards + " validation shards");
-    JavaPairRDD<ShardKey, TokenizedExample> keyed = examples.mapToPair(e -> {
-      long order = rule.orderKey(e.exampleId());
-      int shard = rule.isValidation(e.exampleId())
-          ? trainShards + (int) Math.floorMod(order, (long) Math.max(1, validationShards))
-          : (int) Math.floorMod(order, (long) trainShards);
-      return new Tuple2<>(new ShardKey(shard, order), e);
-    });
+  private static List<ShardTask.Written> writeShards(JavaSparkContext jsc, JavaRDD<TokenizedExample> examples, ShardAssignment shards,
+                                                     PrepareSettings p, String staging, Broadcast<SerializableConfiguration> confB) {
+    jsc.setJobDescription("prepare 4/4: shuffle and write " + shards.trainShards() + " train and " + shards.validationShards() + " validation shards");
     boolean packing = p.packing();
     int seqLen = p.seqLen();
-    return keyed.repartitionAndSortWithinPartitions(new ShardPartitioner(trainShards + Math.max(1, validationShards)))
+    return examples.mapToPair(e -> new Tuple2<>(shards.key(e.exampleId()), e))
+        .repartitionAndSortWithinPartitions(new ShardPartitioner(shards.partitions()))
         .values()
-        .mapPartitionsWithIndex((index, it) -> {
-          String split = index < trainShards ? DatasetStats.TRAIN : DatasetStats.VALIDATION;
-          int part = index < trainShards ? index : index - trainShards;
-          return Collections.singletonList(ShardTask.write(confB.value().value(), staging,
-              attemptDir() + "/" + PreparedLayout.shardFile(split, part), split, it, packing, seqLen)).iterator();
-        }, false)
+        .mapPartitionsWithIndex((shard, it) -> Collections.singletonList(ShardTask.write(confB.value().value(), staging,
+            AttemptFiles.path(attemptId(), shards.file(shard)), shards.split(shard), it, packing, seqLen)).iterator(), false)
         .collect();
   }
 

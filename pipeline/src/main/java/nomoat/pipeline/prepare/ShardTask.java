@@ -17,12 +17,12 @@ public final class ShardTask {
   private ShardTask() {}
 
   /** What a shard task produced; {@code path} is relative to the output root, null when nothing was written. */
-  public record Written(String path, long rows, long tokens, long trainedTokens, DatasetStats stats) implements Serializable {}
+  public record Written(String path, String split, long rows, long tokens, long trainedTokens, DatasetStats stats) implements Serializable {}
 
   public static Written write(Configuration conf, String outputRoot, String relativePath, String split,
                               Iterator<TokenizedExample> examples, boolean packing, int seqLen) {
     DatasetStats stats = new DatasetStats();
-    if (!examples.hasNext()) return new Written(null, 0, 0, 0, stats);
+    if (!examples.hasNext()) return new Written(null, split, 0, 0, 0, stats);
     Iterator<TokenizedExample> counted = new Iterator<>() {
       @Override public boolean hasNext() { return examples.hasNext(); }
       @Override public TokenizedExample next() {
@@ -40,7 +40,7 @@ public final class ShardTask {
         stats.recordShardRow(row, split);
       }
       w.close();
-      return new Written(relativePath, w.rows(), w.tokens(), w.trainedTokens(), stats);
+      return new Written(relativePath, split, w.rows(), w.tokens(), w.trainedTokens(), stats);
     }
   }
 }

@@ -18,6 +18,11 @@ public final class SourceWeighting {
     return hash < 0 ? exampleId : exampleId.substring(0, hash);
   }
 
+  /** Whether the example is a weighted copy ("abc#3") rather than an original. */
+  public static boolean isCopy(String exampleId) {
+    return baseId(exampleId).length() != exampleId.length();
+  }
+
   public static int copies(double weight, long seed, String exampleId) {
     int whole = (int) Math.floor(weight);
     double fraction = weight - whole;
