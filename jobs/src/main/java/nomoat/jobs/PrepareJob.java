@@ -162,7 +162,10 @@ public final class PrepareJob {
       JavaRDD<TokenizedExample> sampled = weight(limit(examples, p), p);
       if (sampled != examples) total = sampled.count();   // limits or weights changed the count
       examples = sampled;
-      if (total == 0) throw NomoatException.inputData("no examples: all " + rowsRead + " input rows were rejected or removed");
+      if (total == 0) {
+        throw NomoatException.inputData("no examples: all " + rowsRead + " input rows were rejected or removed; inputs: "
+            + String.join(", ", tasks.stream().limit(10).map(ReadTask::uri).toList()) + (tasks.size() > 10 ? " and " + (tasks.size() - 10) + " more" : ""));
+      }
       if (p.validationCount() >= total) {
         throw NomoatException.inputData("prepare.split.validation-count = " + p.validationCount() + " leaves no training examples ("
             + total + " examples in all)");
