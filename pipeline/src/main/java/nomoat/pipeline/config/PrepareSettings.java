@@ -93,7 +93,7 @@ public record PrepareSettings(
   }
 
   public void requireTokenizer() {
-    if (tokenizer == null || tokenizer.isBlank()) throw NomoatException.config("prepare.tokenizer is required (a directory holding tokenizer.json)");
+    if (tokenizer == null || tokenizer.isBlank()) throw NomoatException.config("prepare.tokenizer is required (a directory holding tokenizer.json, or a GGUF model)");
   }
 
   public void requireSources() {
