@@ -24,7 +24,7 @@ final class Sparks {
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
     try {
       return SparkSession.builder().config(conf).getOrCreate();
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Exception | LinkageError e) { // Scala throws checked exceptions (ClassNotFoundException) undeclared
       // what Spark refused only once starting: one line with the innermost cause, as for every other bad setting
       Throwable root = e;
       while (root.getCause() != null && root.getCause() != root) root = root.getCause();
