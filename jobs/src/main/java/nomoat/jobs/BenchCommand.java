@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.Callable;
+import nomoat.pipeline.NomoatException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -49,6 +50,9 @@ final class BenchCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
+      for (var o : new Object[][] {{"--rows", rows}, {"--files", files}, {"--cores", cores}, {"--runs", runs}}) {
+        if ((int) o[1] < 1) throw new NomoatException(NomoatException.ExitCode.USAGE, "bench prepare: " + o[0] + " must be at least 1, got " + o[1]);
+      }
       Path dir = work != null ? work : Files.createTempDirectory("nomoat-bench-prepare");
       PrepareBench.Result r = PrepareBench.run(fixtures.toAbsolutePath(), dir, rows, files, cores, runs, template);
       PrintWriter out = spec.commandLine().getOut();

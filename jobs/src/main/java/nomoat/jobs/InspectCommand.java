@@ -1,15 +1,20 @@
 package nomoat.jobs;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.ArrayList;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import nomoat.pipeline.JsonErrors;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.NomoatConfig;
 import nomoat.pipeline.config.PrepareSettings;
 import nomoat.pipeline.tokenize.HfTokenizer;
+import nomoat.pipeline.tokenize.TokenizableText;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -55,6 +60,13 @@ final class InspectCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     NomoatConfig config = options.load();
     PrepareSettings p = config.prepare();
+    List<String> fileTexts = input.textsFile != null ? readTexts(input.textsFile) : null; // checked before any tokenizer work
+    if (input.texts != null) {
+      for (int i = 0; i < input.texts.size(); i++) {
+        String problem = TokenizableText.problem(input.texts.get(i));
+        if (problem != null) throw NomoatException.inputData("--text #" + (i + 1) + " " + problem);
+      }
+    }
     p.requireTokenizer();
     Configuration hadoop = HadoopConf.from(config.spark());
     TokenizerFiles files = TokenizerFiles.read(hadoop, p.tokenizer());
@@ -63,7 +75,7 @@ final class InspectCommand implements Callable<Integer> {
     if (input.texts != null) {
       inspector.texts(tokenizer, input.texts);
     } else if (input.textsFile != null) {
-      inspector.texts(tokenizer, readTexts(input.textsFile));
+      inspector.texts(tokenizer, fileTexts);
     } else {
       int rows = input.rows != null ? input.rows : 3;
       if (rows <= 0) throw new NomoatException(NomoatException.ExitCode.USAGE, "--rows must be positive");
@@ -72,11 +84,29 @@ final class InspectCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static List<String> readTexts(Path file) {
+  /** The file's strings; anything else (a missing file, bad JSON, a non-string or untokenizable element) is one line naming it. */
+  static List<String> readTexts(Path file) {
+    if (!Files.exists(file)) throw NomoatException.inputData("--texts-file " + file + " not found");
+    JsonNode tree;
     try {
-      return Arrays.asList(new ObjectMapper().readValue(Files.readAllBytes(file), String[].class));
-    } catch (Exception e) {
-      throw NomoatException.inputData("--texts-file " + file + " is not a JSON list of strings: " + e.getMessage(), e);
+      tree = new ObjectMapper().readTree(Files.readAllBytes(file));
+    } catch (JsonProcessingException e) {
+      throw NomoatException.inputData("--texts-file " + file + " is not valid JSON: " + JsonErrors.oneLine(e));
+    } catch (IOException e) {
+      throw NomoatException.io("cannot read --texts-file " + file + ": " + e.getMessage(), e);
     }
+    if (tree == null || !tree.isArray()) throw NomoatException.inputData("--texts-file " + file + " is not a JSON list of strings");
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < tree.size(); i++) {
+      JsonNode e = tree.get(i);
+      if (!e.isTextual()) {
+        throw NomoatException.inputData("--texts-file " + file + ": element " + i + " is " + (e.isNull() ? "null" : e.getNodeType().name().toLowerCase()
+            + " " + e) + ", not a string");
+      }
+      String problem = TokenizableText.problem(e.textValue());
+      if (problem != null) throw NomoatException.inputData("--texts-file " + file + ": element " + i + " " + problem);
+      texts.add(e.textValue());
+    }
+    return texts;
   }
 }

@@ -13,6 +13,7 @@ import nomoat.pipeline.config.SourceSettings;
 import nomoat.pipeline.data.ExampleBuilder;
 import nomoat.pipeline.data.Rendered;
 import nomoat.pipeline.prepare.BuildSettings;
+import nomoat.pipeline.data.VisibleText;
 import nomoat.pipeline.source.InputFile;
 import nomoat.pipeline.source.InputFiles;
 import nomoat.pipeline.source.ReadResult;
@@ -60,7 +61,7 @@ final class Inspector {
               printRendered(out, row.source() + " " + row.location(), builder.render(row), ansi, tokenizer);
             } catch (NomoatException e) {
               if (e.exitCode() != NomoatException.ExitCode.INPUT_DATA) throw e;
-              out.println("== " + row.source() + " " + row.location() + ": REJECTED " + e.getMessage());
+              out.println(visible("== " + row.source() + " " + row.location() + ": REJECTED " + e.getMessage()));
             }
           }
         }
@@ -80,7 +81,7 @@ final class Inspector {
       o.put("location", r.location()).put("rejected", r.reason().code()).put("detail", r.detail());
       out.println(JSON.writeValueAsString(o));
     } else {
-      out.println("== " + r.source() + " " + r.location() + ": REJECTED " + r.reason().code() + ": " + r.detail());
+      out.println(visible("== " + r.source() + " " + r.location() + ": REJECTED " + r.reason().code() + ": " + r.detail()));
     }
   }
 
@@ -98,11 +99,14 @@ final class Inspector {
       out.println(JSON.writeValueAsString(o));
       return;
     }
-    out.println("== " + header + "  (" + r.ids().length + " tokens, " + r.numTrained() + " trained)");
+    out.println("== " + visible(header) + "  (" + r.ids().length + " tokens, " + r.numTrained() + " trained)");
     out.println(r.marked(ansi));
     out.println("ids: " + Arrays.toString(r.ids()));
     out.println();
   }
+
+  /** One line for people: control, separator and bidi characters as escapes (--json escapes them its own way). */
+  private static String visible(String s) { return VisibleText.escape(s, false); }
 
   private void printText(PrintWriter out, HfTokenizer tok, String text) throws Exception {
     Encoded e = tok.encode(text, true);
@@ -121,13 +125,13 @@ final class Inspector {
       out.println(JSON.writeValueAsString(o));
       return;
     }
-    out.println("== text: " + text);
+    out.println("== text: " + visible(text));
     out.println("ids (" + ids.length + "): " + Arrays.toString(ids));
     List<String> tokens = new ArrayList<>();
-    for (int id : ids) tokens.add(tok.idToToken(id));
+    for (int id : ids) tokens.add(visible(tok.idToToken(id)));
     out.println("tokens: " + tokens);
-    out.println("decoded: " + withSpecial);
-    out.println("decoded (skip special): " + withoutSpecial);
+    out.println("decoded: " + visible(withSpecial));
+    out.println("decoded (skip special): " + visible(withoutSpecial));
     out.println();
   }
 

@@ -164,10 +164,8 @@ public final class PrepareJob {
       if (sampled != examples) total = sampled.count();   // limits or weights changed the count
       examples = sampled;
       if (total == 0) {
-        List<String> empty = readStats.filesWithoutRows();
-        throw NomoatException.inputData("no examples: all " + rowsRead + " input rows were rejected or removed"
-            + (empty.isEmpty() ? "" : "; no rows in " + String.join(", ", empty.subList(0, Math.min(5, empty.size())))
-            + (empty.size() > 5 ? " and " + (empty.size() - 5) + " more files" : "")));
+        throw NomoatException.inputData("no examples: all " + rowsRead + " input rows were rejected or removed; inputs: "
+            + String.join(", ", tasks.stream().limit(10).map(ReadTask::uri).toList()) + (tasks.size() > 10 ? " and " + (tasks.size() - 10) + " more" : ""));
       }
       if (p.validationCount() >= total) {
         throw NomoatException.inputData("prepare.split.validation-count = " + p.validationCount() + " leaves no training examples ("

@@ -1,6 +1,7 @@
 package nomoat.jobs;
 
 import java.util.Map;
+import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.SparkSettings;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -21,6 +22,15 @@ final class Sparks {
       conf.set("spark.executorEnv.OPENBLAS_CORETYPE", coretype);
     }
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
-    return SparkSession.builder().config(conf).getOrCreate();
+    try {
+      return SparkSession.builder().config(conf).getOrCreate();
+    } catch (Exception | LinkageError e) { // Scala throws checked exceptions (ClassNotFoundException) undeclared
+      // what Spark refused only once starting: one line with the innermost cause, as for every other bad setting
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+      String cause = root == e ? String.valueOf(e) : e + "; cause: " + root;
+      throw NomoatException.config("Spark could not start (master " + conf.get("spark.master", "?") + "): "
+          + cause.strip().replaceAll("\\s*\\R\\s*", " "));
+    }
   }
 }

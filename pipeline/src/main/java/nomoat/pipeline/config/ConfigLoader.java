@@ -7,8 +7,8 @@ import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,28 +53,58 @@ public final class ConfigLoader {
       throw NomoatException.config(e.getMessage());
     }
     try {
-      return new NomoatConfig(SparkSettings.from(merged.getConfig("spark")), PrepareSettings.from(merged), merged);
+      return new NomoatConfig(SparkSettings.from(merged), PrepareSettings.from(merged), merged);
     } catch (ConfigException e) {
       throw NomoatException.config(e.getMessage());
     }
   }
 
-  /** {@code key=value}: values starting with '[' or '{' are HOCON; anything else is a literal string (URIs keep their '//'). */
+  /**
+   * {@code key=value} means what {@code key = value} means in the --conf file: quoted strings, numbers, booleans,
+   * null, lists, objects and {@code ${...}} substitutions are HOCON. An unquoted value that HOCON would cut short
+   * or refuse (a URI's "//" or ':', '#', globs, {@code local[*]}) is taken whole as a string, so paths and URIs need
+   * no quoting; {@code ${...}} inside it still substitutes.
+   */
   static Config parseOverride(String override) {
     int eq = override.indexOf('=');
     if (eq <= 0) throw NomoatException.config("override '" + override + "' is not of the form key=value");
     String key = override.substring(0, eq).trim();
     String value = override.substring(eq + 1).trim();
     String origin = "command-line override '" + override + "'";
+    String hocon = value.startsWith("\"") || value.startsWith("[") || value.startsWith("{") || isPlainHocon(value)
+        ? value : literalWithSubstitutions(value);
     try {
-      if (value.startsWith("[") || value.startsWith("{")) {
-        return ConfigFactory.parseString(key + " = " + value, ConfigParseOptions.defaults().setOriginDescription(origin));
-      }
-      ConfigValue v = value.equals("null") ? ConfigValueFactory.fromAnyRef(null, origin) : ConfigValueFactory.fromAnyRef(value, origin);
-      return ConfigFactory.empty(origin).withValue(key, v);
+      return ConfigFactory.parseString(key + " = " + hocon, ConfigParseOptions.defaults().setOriginDescription(origin));
     } catch (ConfigException e) {
       throw NomoatException.config(origin + ": " + e.getMessage());
     }
+  }
+
+  /** An unquoted value HOCON reads whole, as it would in a file: no reserved character, no comment start. */
+  private static boolean isPlainHocon(String value) {
+    if (value.isEmpty() || value.contains("//")) return false;
+    for (char ch : value.toCharArray()) {
+      if ("$\"{}[]:=,+#`^?!@*&\\\n\r".indexOf(ch) >= 0) return false;
+    }
+    return true;
+  }
+
+  /** The text as quoted HOCON strings, with any {@code ${path}} / {@code ${?path}} kept as a substitution. */
+  private static String literalWithSubstitutions(String value) {
+    StringBuilder out = new StringBuilder();
+    int i = 0;
+    while (i < value.length()) {
+      int start = value.indexOf("${", i);
+      int end = start < 0 ? -1 : value.indexOf('}', start);
+      if (start < 0 || end < 0) {
+        out.append(ConfigUtil.quoteString(value.substring(i)));
+        break;
+      }
+      if (start > i) out.append(ConfigUtil.quoteString(value.substring(i, start)));
+      out.append(value, start, end + 1);
+      i = end + 1;
+    }
+    return out.length() == 0 ? "\"\"" : out.toString();
   }
 
   private static void checkKnownKeys(Config layered, Config reference) {

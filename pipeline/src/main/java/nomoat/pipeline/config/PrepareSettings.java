@@ -44,31 +44,34 @@ public record PrepareSettings(
   static PrepareSettings from(Config root) {
     Config c = root;
     String template = Checks.oneOf(c, "prepare.template", TEMPLATES);
-    int maxLength = c.getInt("prepare.max-length");
+    int maxLength = Checks.integer(c, "prepare.max-length");
     Checks.require(maxLength >= 8, c, "prepare.max-length", "must be at least 8");
     String policy = Checks.oneOf(c, "prepare.length-policy", List.of("truncate", "drop"));
     String turns = Checks.oneOf(c, "prepare.train-turns", List.of("all", "last"));
-    int seqLen = c.getInt("prepare.packing.seq-len");
-    boolean packing = c.getBoolean("prepare.packing.enabled");
+    int seqLen = Checks.integer(c, "prepare.packing.seq-len");
+    boolean packing = Checks.bool(c, "prepare.packing.enabled");
     Checks.require(!packing || seqLen >= maxLength, c, "prepare.packing.seq-len",
         "must be >= prepare.max-length (" + maxLength + ") so every example fits in a packed row");
-    double valFraction = c.getDouble("prepare.split.validation-fraction");
+    double valFraction = Checks.number(c, "prepare.split.validation-fraction");
     Checks.require(valFraction >= 0 && valFraction < 1, c, "prepare.split.validation-fraction", "must be in [0, 1)");
-    double maxReject = c.getDouble("prepare.max-reject-fraction");
+    double maxReject = Checks.number(c, "prepare.max-reject-fraction");
     Checks.require(maxReject >= 0 && maxReject <= 1, c, "prepare.max-reject-fraction", "must be in [0, 1]");
-    int trainShards = c.getInt("prepare.shards.train");
+    int trainShards = Checks.integer(c, "prepare.shards.train");
     Checks.require(trainShards >= 0, c, "prepare.shards.train", "must be >= 0 (0 = automatic)");
-    int valShards = c.getInt("prepare.shards.validation");
+    int valShards = Checks.integer(c, "prepare.shards.validation");
     Checks.require(valShards >= 0, c, "prepare.shards.validation", "must be >= 0 (0 = automatic)");
-    long targetRows = c.getLong("prepare.shards.target-rows");
+    long targetRows = Checks.integral(c, "prepare.shards.target-rows");
     Checks.require(targetRows > 0, c, "prepare.shards.target-rows", "must be positive");
-    int parallelism = c.getInt("prepare.parallelism");
+    int parallelism = Checks.integer(c, "prepare.parallelism");
     Checks.require(parallelism >= 0 && parallelism <= 100_000, c, "prepare.parallelism", "must be in [0, 100000] (0 = Spark's default parallelism)");
     Checks.require(trainShards <= 100_000, c, "prepare.shards.train", "must be at most 100000");
     Checks.require(valShards <= 100_000, c, "prepare.shards.validation", "must be at most 100000");
     long valCount = Checks.integral(c, "prepare.split.validation-count");
     Checks.require(valCount >= -1, c, "prepare.split.validation-count", "must be -1 (use the fraction) or >= 0");
     long seed = Checks.integral(c, "prepare.split.seed");
+    String systemPrompt = Checks.nullableString(c, "prepare.system-prompt");
+    String promptProblem = systemPrompt == null ? null : nomoat.pipeline.tokenize.TokenizableText.problem(systemPrompt);
+    Checks.require(promptProblem == null, c, "prepare.system-prompt", "cannot be tokenized: it " + promptProblem);
     List<SourceSettings> sources = sources(c.getConfig("prepare"));
     for (SourceSettings s : sources) {
       if (template.equals("raw") && !s.recordFormat().equals("text")) {
@@ -78,8 +81,8 @@ public record PrepareSettings(
     }
     return new PrepareSettings(
         Checks.nullableString(c, "prepare.output"), Checks.nullableString(c, "prepare.tokenizer"), sources, template,
-        Checks.nullableString(c, "prepare.system-prompt"), c.getBoolean("prepare.train-on-prompt"), turns.equals("all"), maxLength,
-        policy.equals("drop"), packing, seqLen, c.getBoolean("prepare.dedup"), seed, valFraction,
+        systemPrompt, Checks.bool(c, "prepare.train-on-prompt"), turns.equals("all"), maxLength,
+        policy.equals("drop"), packing, seqLen, Checks.bool(c, "prepare.dedup"), seed, valFraction,
         valCount, trainShards, valShards, targetRows, maxReject, parallelism);
   }
 
@@ -90,7 +93,7 @@ public record PrepareSettings(
   }
 
   public void requireTokenizer() {
-    if (tokenizer == null || tokenizer.isBlank()) throw NomoatException.config("prepare.tokenizer is required (a directory holding tokenizer.json)");
+    if (tokenizer == null || tokenizer.isBlank()) throw NomoatException.config("prepare.tokenizer is required (a directory holding tokenizer.json, or a GGUF model)");
   }
 
   public void requireSources() {
@@ -132,7 +135,12 @@ public record PrepareSettings(
       }
       double weight = s.hasPath("weight") ? s.getDouble("weight") : 1.0;
       if (!(weight > 0 && weight <= 1000)) throw NomoatException.config(what + ".weight = " + weight + ": must be in (0, 1000]");
-      long limit = s.hasPath("limit") ? Checks.integral(s, "limit") : -1;
+      long limit;
+      try {
+        limit = s.hasPath("limit") ? Checks.integral(s, "limit") : -1;
+      } catch (NomoatException e) {
+        throw NomoatException.config(what + "." + e.getMessage());
+      }
       if (limit == 0 || limit < -1) throw NomoatException.config(what + ".limit = " + limit + ": must be positive or -1 (no limit)");
       out.add(new SourceSettings(name, paths, fileFormat, recordFormat, columns, weight, limit));
     }

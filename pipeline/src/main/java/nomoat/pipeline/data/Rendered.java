@@ -14,7 +14,7 @@ public record Rendered(String text, int[] ids, String[] tokens, boolean[] traine
   private static final String GREEN = "\u001b[1;32m";
   private static final String RESET = "\u001b[0m";
 
-  /** The text with trained parts in green (ANSI terminal) or inside [[...]]. */
+  /** The text with trained parts in green (ANSI terminal) or inside [[...]]; invisible characters escaped ({@link VisibleText}). */
   public String marked(boolean ansiColour) {
     String open = ansiColour ? GREEN : "[[";
     String close = ansiColour ? RESET : "]]";
@@ -22,7 +22,7 @@ public record Rendered(String text, int[] ids, String[] tokens, boolean[] traine
     StringBuilder out = new StringBuilder(text.length() + 64);
     for (int i = 0; i < ids.length; i++) {
       if (starts[i] < 0) {
-        if (i == 0) out.append(trained[i] ? open + tokens[i] + close : tokens[i]); // tokenizer-added BOS
+        if (i == 0) out.append(trained[i] ? open + VisibleText.escape(tokens[i], false) + close : VisibleText.escape(tokens[i], false)); // tokenizer-added BOS
         continue;
       }
       if (trained[i]) for (int c = starts[i]; c < Math.max(ends[i], starts[i] + 1) && c < text.length(); c++) charTrained[c] = true;
@@ -33,7 +33,7 @@ public record Rendered(String text, int[] ids, String[] tokens, boolean[] traine
         out.append(inside ? close : open);
         inside = charTrained[c];
       }
-      out.append(text.charAt(c));
+      VisibleText.append(out, text, c, true);
     }
     if (inside) out.append(close);
     return out.toString();

@@ -61,6 +61,13 @@ public final class GgufLlama {
     }
   }
 
+  /** Only the embedded vocabulary of a llama GGUF file as tokenizer.json + tokenizer_config.json (no tensor is read). */
+  public static SpmTokenizerJson.Files tokenizer(Configuration conf, String uri) {
+    try (Gguf.Reader r = Gguf.open(conf, uri)) {
+      return tokenizer(r, config(r).maxPositionEmbeddings());
+    }
+  }
+
   /** HF name of a GGUF llama tensor. */
   static String hfName(Gguf.Reader r, String gguf) {
     switch (gguf) {

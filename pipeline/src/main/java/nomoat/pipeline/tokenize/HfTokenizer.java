@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import nomoat.pipeline.JsonErrors;
 import nomoat.pipeline.NomoatException;
 
 /**
@@ -40,24 +41,37 @@ public final class HfTokenizer {
 
   /** Builds a tokenizer from the bytes of tokenizer.json and (nullable) tokenizer_config.json. */
   public static HfTokenizer fromBytes(byte[] tokenizerJson, byte[] tokenizerConfigJson) {
-    if (tokenizerJson == null) throw NomoatException.config("tokenizer.json is missing");
+    return fromBytes("tokenizer.json", tokenizerJson, tokenizerConfigJson);
+  }
+
+  /**
+   * As {@link #fromBytes(byte[], byte[])}; {@code jsonPath} is where tokenizer.json was read, for error messages
+   * (tokenizer_config.json is named as its sibling).
+   */
+  public static HfTokenizer fromBytes(String jsonPath, byte[] tokenizerJson, byte[] tokenizerConfigJson) {
+    if (tokenizerJson == null) throw NomoatException.config(jsonPath + " is missing");
+    String configPath = jsonPath.substring(0, jsonPath.lastIndexOf('/') + 1) + "tokenizer_config.json";
     JsonNode tree;
     JsonNode config;
     try {
       tree = JSON.readTree(tokenizerJson);
     } catch (IOException e) {
-      throw NomoatException.config("tokenizer.json is not valid JSON: " + e.getMessage());
+      throw NomoatException.config(jsonPath + " is not valid JSON (truncated?): " + JsonErrors.oneLine(e));
     }
+    if (tree == null || !tree.isObject()) throw NomoatException.config(jsonPath + " is not a JSON object (a Hugging Face tokenizer.json)");
     try {
       config = tokenizerConfigJson == null ? null : JSON.readTree(tokenizerConfigJson);
     } catch (IOException e) {
-      throw NomoatException.config("tokenizer_config.json is not valid JSON: " + e.getMessage());
+      throw NomoatException.config(configPath + " is not valid JSON (truncated?): " + JsonErrors.oneLine(e));
+    }
+    if (tokenizerConfigJson != null && (config == null || !config.isObject())) {
+      throw NomoatException.config(configPath + " is not a JSON object");
     }
     HuggingFaceTokenizer djl;
     try {
       djl = HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(tokenizerJson), DJL_OPTIONS);
     } catch (IOException | RuntimeException e) {
-      throw NomoatException.config("tokenizer.json could not be loaded: " + e.getMessage());
+      throw NomoatException.config(jsonPath + " could not be loaded by the Hugging Face tokenizers library: " + JsonErrors.oneLine(e));
     }
     Map<String, Integer> tokenToId = new HashMap<>();
     readVocabulary(tree, tokenToId);
@@ -74,7 +88,7 @@ public final class HfTokenizer {
     Path config = dir.resolve("tokenizer_config.json");
     if (!Files.isRegularFile(json)) throw NomoatException.config("no tokenizer.json in " + dir);
     try {
-      return fromBytes(Files.readAllBytes(json), Files.isRegularFile(config) ? Files.readAllBytes(config) : null);
+      return fromBytes(json.toString(), Files.readAllBytes(json), Files.isRegularFile(config) ? Files.readAllBytes(config) : null);
     } catch (IOException e) {
       throw NomoatException.io("cannot read tokenizer files in " + dir, e);
     }
@@ -82,7 +96,12 @@ public final class HfTokenizer {
 
   /** The same tokenizer once per JVM for the same bytes (Spark executors call this per task). */
   public static HfTokenizer cached(byte[] tokenizerJson, byte[] tokenizerConfigJson) {
-    return TokenizerCache.get(tokenizerJson, tokenizerConfigJson);
+    return TokenizerCache.get("tokenizer.json", tokenizerJson, tokenizerConfigJson);
+  }
+
+  /** As {@link #cached(byte[], byte[])}, naming {@code jsonPath} (where tokenizer.json was read) in errors. */
+  public static HfTokenizer cached(String jsonPath, byte[] tokenizerJson, byte[] tokenizerConfigJson) {
+    return TokenizerCache.get(jsonPath, tokenizerJson, tokenizerConfigJson);
   }
 
   /** Model vocabulary plus added tokens (which may override or extend it). */
@@ -106,6 +125,7 @@ public final class HfTokenizer {
   public Encoded encode(String text, boolean addSpecialTokens) {
     // Straight to DJL's JNI: DJL's own encode() copies nine arrays per call (type ids, word ids, masks, token
     // strings...), a third of the cost; ids and spans are all we need, and token strings are vocabulary pieces.
+    TokenizableText.require(text);
     long encoding = TokenizersLibrary.LIB.encode(djl.getHandle(), text, addSpecialTokens);
     long[] rawIds;
     CharSpan[] spans;
@@ -138,6 +158,7 @@ public final class HfTokenizer {
 
   /** Token ids only; the fast path when offsets are not needed. */
   public int[] encodeIds(String text, boolean addSpecialTokens) {
+    TokenizableText.require(text);
     long encoding = TokenizersLibrary.LIB.encode(djl.getHandle(), text, addSpecialTokens);
     long[] raw;
     try {

@@ -18,11 +18,11 @@ final class TokenizerCache {
 
   private TokenizerCache() {}
 
-  static HfTokenizer get(byte[] tokenizerJson, byte[] tokenizerConfigJson) {
+  static HfTokenizer get(String jsonPath, byte[] tokenizerJson, byte[] tokenizerConfigJson) {
     Seen seen = BY_ARRAY.get(tokenizerJson); // byte[] equality is identity
     if (seen != null && seen.config == tokenizerConfigJson) return seen.tokenizer;
     String key = Hashing.sha256Hex(tokenizerJson) + "/" + (tokenizerConfigJson == null ? "-" : Hashing.sha256Hex(tokenizerConfigJson));
-    HfTokenizer tokenizer = BY_CONTENT.computeIfAbsent(key, k -> HfTokenizer.fromBytes(tokenizerJson, tokenizerConfigJson));
+    HfTokenizer tokenizer = BY_CONTENT.computeIfAbsent(key, k -> HfTokenizer.fromBytes(jsonPath, tokenizerJson, tokenizerConfigJson));
     BY_ARRAY.put(tokenizerJson, new Seen(tokenizerConfigJson, tokenizer));
     return tokenizer;
   }

@@ -81,13 +81,94 @@ class ConfigLoaderTest {
     assertMessage(List.of("prepare.sources=[{paths=[x], record-format=tsv}]"), "record-format", "alpaca");
     assertMessage(List.of("nonsense"), "nonsense", "key=value");
     assertMessage(List.of("prepare.sources=[{paths=[x], weight=1e9}]"), "weight", "(0, 1000]");
-    assertMessage(List.of("prepare.sources=[{paths=[x], limit=1.7}]"), "limit", "whole number");
+    assertMessage(List.of("prepare.sources=[{paths=[x], limit=1.7}]"), "prepare.sources[0].limit", "must be an integer");
     assertMessage(List.of("prepare.sources=[{paths=[x], columns={instruction=[a,b]}}]"), "columns.instruction", "string");
     assertMessage(List.of("prepare.sources=[{name=\"a,b\", paths=[x]}]"), "name", "','");
     assertMessage(List.of("prepare.split.validation-count=-7"), "prepare.split.validation-count", "-1");
-    assertMessage(List.of("prepare.split.seed=1.5"), "prepare.split.seed", "whole number");
+    assertMessage(List.of("prepare.split.seed=1.5"), "prepare.split.seed", "must be an integer");
     assertMessage(List.of("prepare.shards.train=50000000"), "prepare.shards.train", "at most");
     assertMessage(List.of("prepare.max-length=lots"), "prepare.max-length");
+  }
+
+  @Test
+  void overridesMeanWhatTheyMeanInTheFile() {
+    // value on the command line -> what prepare.output / prepare.system-prompt holds
+    String[][] strings = {
+        {"\"\"", ""}, {"", ""}, {"\"chatml\"", "chatml"}, {"chatml", "chatml"}, {"/data/out", "/data/out"},
+        {"s3a://b/x", "s3a://b/x"}, {"\"s3a://b/x\"", "s3a://b/x"}, {"hdfs://nn:8020/x//y", "hdfs://nn:8020/x//y"},
+        {"file:///tmp/out#1", "file:///tmp/out#1"}, {"/tmp/x//y", "/tmp/x//y"}, {"C:\\data\\out", "C:\\data\\out"},
+        {"a b  c", "a b  c"}, {"You are helpful, be nice", "You are helpful, be nice"}, {"\"with \\\"quotes\\\"\"", "with \"quotes\""},
+        {"s3a://b/*.jsonl", "s3a://b/*.jsonl"}, {"42", "42"}, {"out-${vars.x}", "out-X"}, {"${vars.x}/y", "X/y"},
+        {"s3a://b/${vars.x}/z", "s3a://b/X/z"}, {"\"a\" # comment", "a"}};
+    for (String[] c : strings) {
+      NomoatConfig cfg = ConfigLoader.load((Path) null, List.of("vars.x=X", "prepare.output=" + c[0], "prepare.system-prompt=" + c[0]));
+      assertEquals(c[1], cfg.prepare().output(), "prepare.output=" + c[0]);
+      assertEquals(c[1], cfg.prepare().systemPrompt(), "prepare.system-prompt=" + c[0]);
+    }
+    assertEquals("chatml", ConfigLoader.load((Path) null, List.of("prepare.template=\"chatml\"")).prepare().template());
+    assertNull(ConfigLoader.load((Path) null, List.of("prepare.system-prompt=null")).prepare().systemPrompt());
+    assertEquals("null", ConfigLoader.load((Path) null, List.of("prepare.system-prompt=\"null\"")).prepare().systemPrompt());
+    assertTrue(ConfigLoader.load((Path) null, List.of("prepare.dedup=yes")).prepare().dedup());
+    assertEquals("local[*]", ConfigLoader.load((Path) null, List.of("spark.master=local[*]")).spark().master());
+    assertEquals("spark://h1:7077,h2:7077", ConfigLoader.load((Path) null, List.of("spark.master=spark://h1:7077,h2:7077")).spark().master());
+    assertEquals(List.of("s3a://b/a.jsonl", "x"),
+        ConfigLoader.load((Path) null, List.of("prepare.sources=[{paths = [\"s3a://b/a.jsonl\", x]}]")).prepare().sources().get(0).paths());
+    // the empty output is then the ordinary "required" error
+    NomoatException e = assertThrows(NomoatException.class,
+        () -> ConfigLoader.load((Path) null, List.of("prepare.output=\"\"")).prepare().requireOutputAndTokenizer());
+    assertTrue(e.getMessage().startsWith("prepare.output is required"), e.getMessage());
+    assertMessage(List.of("prepare.output=\"unterminated"), "command-line override 'prepare.output=\"unterminated'");
+  }
+
+  @Test
+  void everyIntegerKeyRefusesFractionsAndNulls() {
+    for (String key : List.of("prepare.max-length", "prepare.packing.seq-len", "prepare.shards.train", "prepare.shards.validation",
+        "prepare.shards.target-rows", "prepare.parallelism", "prepare.split.validation-count", "prepare.split.seed")) {
+      for (String v : List.of("100.7", "2.5", "null", "lots", "[1]")) {
+        assertMessage(List.of(key + "=" + v), key + " = ", "must be an integer", "command-line override");
+      }
+    }
+    assertMessage(List.of("prepare.max-length=1e40"), "prepare.max-length", "must be an integer");
+    assertMessage(List.of("prepare.max-length=4"), "prepare.max-length", "at least 8");
+    assertEquals(1000, ConfigLoader.load((Path) null, List.of("prepare.max-length=1e3")).prepare().maxLength());
+    assertEquals(100, ConfigLoader.load((Path) null, List.of("prepare.max-length=100.0")).prepare().maxLength());
+  }
+
+  @Test
+  void explicitNullsAreReportedNotCrashedOn() throws Exception {
+    Path f = write("prepare.template = null\n");
+    NomoatException e = assertThrows(NomoatException.class, () -> ConfigLoader.load(f, List.of()));
+    assertEquals("prepare.template = null (" + f + ": 1): must be one of " + nomoat.pipeline.config.PrepareSettings.TEMPLATES, e.getMessage());
+    assertMessage(List.of("spark.master=null"), "spark.master = null", "is required");
+    assertMessage(List.of("prepare.dedup=null"), "prepare.dedup = null", "true or false");
+    assertMessage(List.of("prepare.max-reject-fraction=null"), "prepare.max-reject-fraction = null", "number");
+    assertMessage(List.of("prepare.system-prompt=\"a \\ud83d b\""), "prepare.system-prompt", "unpaired surrogate U+D83D at index 2");
+  }
+
+  @Test
+  void sparkSettingsAreCheckedBeforeSparkStarts() throws Exception {
+    for (String bad : List.of("local[abc]", "local[0]", "local[2,x]", "local-cluster[2,1]", "spark://", "spark://host", "k8s://", "lokal",
+        "yarn-client", "local[*")) {
+      assertMessage(List.of("spark.master=" + bad), "spark.master = ", bad, "command-line override");
+    }
+    for (String ok : List.of("local", "local[4]", "local[*]", "local[4,3]", "local[*, 2]", "local-cluster[2,1,1024]", "spark://h:7077", "yarn",
+        "k8s://https://10.0.0.1:6443")) {
+      assertEquals(ok, ConfigLoader.load((Path) null, List.of("spark.master=" + ok)).spark().master());
+    }
+    Path f = write("spark.conf { \"spark.driver.maxResultSize\" = \"lots\" }\n");
+    NomoatException e = assertThrows(NomoatException.class, () -> ConfigLoader.load(f, List.of()));
+    assertEquals(NomoatException.ExitCode.CONFIG, e.exitCode());
+    assertTrue(e.getMessage().startsWith("spark.conf: spark.driver.maxResultSize = \"lots\" (" + f + ": 1): must be a whole size"), e.getMessage());
+    String[][] cases = {{"spark.executor.memory", "4.5g"}, {"spark.network.timeout", "soon"}, {"spark.speculation", "maybe"},
+        {"spark.ui.enabled", "1"}, {"spark.executor.cores", "0"}, {"spark.default.parallelism", "two"}, {"spark.driver.port", "9x"},
+        {"spark.memory.fraction", "1.5"}, {"spark.master", "local[abc]"}};
+    for (String[] c : cases) assertMessage(List.of("spark.conf={\"" + c[0] + "\" = \"" + c[1] + "\"}"), "spark.conf: " + c[0] + " = ");
+    // unquoted keys nest in HOCON; they still mean the Spark property
+    NomoatConfig nested = ConfigLoader.load(write("spark.conf { spark.executor.memory = 4g, \"spark.jars\" = [a.jar, b.jar] }\n"), List.of());
+    assertEquals(java.util.Map.of("spark.executor.memory", "4g", "spark.jars", "a.jar,b.jar"), nested.spark().conf());
+    assertMessage(List.of("spark.conf={spark.executor.memory = lots}"), "spark.conf: spark.executor.memory = ");
+    assertEquals("2g", ConfigLoader.load((Path) null, List.of("spark.conf={\"spark.driver.maxResultSize\" = 2g, \"spark.custom.thing\" = whatever}"))
+        .spark().conf().get("spark.driver.maxResultSize"));
   }
 
   private static void assertMessage(List<String> overrides, String... parts) {

@@ -168,4 +168,44 @@ class HfTokenizerTest {
     assertTrue(e.getMessage().contains("tokenizer.json"));
     assertEquals(NomoatException.ExitCode.CONFIG, e.exitCode());
   }
+
+  @Test
+  void textTheNativeTokenizerCannotTakeIsOneInputErrorBeforeReachingIt() {
+    HfTokenizer tok = TestTokenizers.tinyLlama();
+    // a lone surrogate has no UTF-8 form (DJL used to hand back offsets past the string's end: AIOOBE);
+    // null panics inside the native library and aborts the JVM
+    String[][] cases = {{"ok \ud83d end", "unpaired surrogate U+D83D at index 3"}, {"\udc00", "unpaired surrogate U+DC00 at index 0"},
+        {"end \ud83d", "unpaired surrogate U+D83D at index 4"}, {null, "null"}};
+    for (String[] c : cases) {
+      for (boolean offsets : new boolean[] {true, false}) {
+        NomoatException e = assertThrows(NomoatException.class, () -> {
+          if (offsets) tok.encode(c[0], true);
+          else tok.encodeIds(c[0], true);
+        });
+        assertEquals(NomoatException.ExitCode.INPUT_DATA, e.exitCode());
+        assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+      }
+    }
+    assertNull(TokenizableText.problem("pairs 😀 and NUL \u0000 are fine"));
+    assertArrayEquals(new int[] {263, 3, 29890}, tok.encodeIds("a\u0000b", false), "NUL reaches the tokenizer intact");
+  }
+
+  @Test
+  void truncatedTokenizerJsonIsOneLineNamingThePath() throws Exception {
+    byte[] json = Files.readAllBytes(Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").resolve("tokenizer.json"));
+    byte[] cut = java.util.Arrays.copyOf(json, json.length / 2);
+    NomoatException e = assertThrows(NomoatException.class, () -> HfTokenizer.fromBytes("hdfs://nn/tok/tokenizer.json", cut, null));
+    assertEquals(NomoatException.ExitCode.CONFIG, e.exitCode());
+    assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    assertTrue(e.getMessage().startsWith("hdfs://nn/tok/tokenizer.json is not valid JSON"), e.getMessage());
+    assertTrue(e.getMessage().contains("line "), e.getMessage());
+    assertFalse(e.getMessage().contains("Source"), e.getMessage());
+    NomoatException cfg = assertThrows(NomoatException.class,
+        () -> HfTokenizer.fromBytes("/t/tokenizer.json", json, "{\"bos_token\": ".getBytes()));
+    assertTrue(cfg.getMessage().startsWith("/t/tokenizer_config.json is not valid JSON"), cfg.getMessage());
+    assertEquals(1, cfg.getMessage().lines().count(), cfg.getMessage());
+    NomoatException notTokenizer = assertThrows(NomoatException.class, () -> HfTokenizer.fromBytes("/t/tokenizer.json", "{}".getBytes(), null));
+    assertTrue(notTokenizer.getMessage().startsWith("/t/tokenizer.json could not be loaded"), notTokenizer.getMessage());
+    assertEquals(1, notTokenizer.getMessage().lines().count(), notTokenizer.getMessage());
+  }
 }
