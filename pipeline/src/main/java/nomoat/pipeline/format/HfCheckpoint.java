@@ -18,7 +18,6 @@ import java.util.TreeSet;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaWeights;
-import nomoat.pipeline.model.LoadedModel;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -18,6 +18,7 @@ import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaConfig;
+import nomoat.pipeline.model.LlamaWeights;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -133,7 +134,7 @@ public final class PeftAdapterDir {
         if (!m.matches() || !LoraSpec.ALL_MODULES.contains(m.group(3)))
           throw NomoatException.inputData(weights + ": tensor " + key + " is not a LoRA A/B weight of a LLaMA projection");
         String module = m.group(1);
-        if (!module.equals(LoraAdapter.modulePath(Integer.parseInt(m.group(2)), m.group(3))))
+        if (!module.equals(LlamaWeights.modulePath(Integer.parseInt(m.group(2)), m.group(3))))
           throw NomoatException.inputData(weights + ": tensor " + key + " names " + m.group(3) + " under the wrong block");
         Map<String, INDArray> side = m.group(4).equals("A") ? a : b;
         if (side.containsKey(module)) throw NomoatException.inputData(weights + ": two lora_" + m.group(4) + " tensors for " + module);
@@ -180,8 +181,8 @@ public final class PeftAdapterDir {
         : base != null ? range(base.numLayers()) : new ArrayList<>(layers);
     for (int layer : coveredLayers)
       for (String mod : spec.targetModules())
-        if (!a.containsKey(LoraAdapter.modulePath(layer, mod)))
-          throw NomoatException.inputData(weights + " lacks LoRA tensors for " + LoraAdapter.modulePath(layer, mod) + " which " + CONFIG
+        if (!a.containsKey(LlamaWeights.modulePath(layer, mod)))
+          throw NomoatException.inputData(weights + " lacks LoRA tensors for " + LlamaWeights.modulePath(layer, mod) + " which " + CONFIG
               + " adapts");
     for (String module : a.keySet()) {
       String[] parts = module.split("\\.");

@@ -1,10 +1,7 @@
-package nomoat.pipeline.model;
+package nomoat.pipeline.format;
 
 import java.io.IOException;
 import nomoat.pipeline.NomoatException;
-import nomoat.pipeline.format.GgufLlama;
-import nomoat.pipeline.format.HfCheckpoint;
-import nomoat.pipeline.format.HadoopFiles;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
