@@ -1,6 +1,5 @@
 package nomoat.jobs;
 
-import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -29,7 +28,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<String> all = new ArrayList<>(overrides);
     all.add("spark.master=" + master);
-    NomoatConfig config = ConfigLoader.load(ConfigFactory.parseResources(DemoCommand.class.getClassLoader(), "nomoat/demo.conf"), all);
+    NomoatConfig config = ConfigLoader.loadResource(DemoCommand.class.getClassLoader(), "nomoat/demo.conf", all);
     SparkSession spark = Sparks.session(config.spark(), "demo");
     Configuration hadoop;
     try {
