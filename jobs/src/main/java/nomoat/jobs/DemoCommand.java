@@ -5,14 +5,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import nomoat.pipeline.config.ConfigLoader;
 import nomoat.pipeline.config.NomoatConfig;
+import nomoat.pipeline.format.TokenizerFiles;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Runs the stages that exist on the embedded demo config (real fixture datasets and tokenizer) on local Spark. */
 @Command(name = "demo", mixinStandardHelpOptions = true,

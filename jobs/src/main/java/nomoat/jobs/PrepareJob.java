@@ -19,6 +19,7 @@ import nomoat.pipeline.data.ExampleSettings;
 import nomoat.pipeline.data.Rejection;
 import nomoat.pipeline.data.SourceRow;
 import nomoat.pipeline.data.TokenizedExample;
+import nomoat.pipeline.format.TokenizerFiles;
 import nomoat.pipeline.io.CommittedOutput;
 import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.prepare.ContentKey;

@@ -38,7 +38,7 @@ class HfCheckpointTest {
   }
 
   static Map<String, byte[]> tinyllamaTokenizer() {
-    return HfCheckpoint.tokenizerFiles(CONF, Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").toString());
+    return TokenizerFiles.all(CONF, Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").toString());
   }
 
   @Test
