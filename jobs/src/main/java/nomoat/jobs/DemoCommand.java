@@ -1,19 +1,19 @@
 package nomoat.jobs;
 
-import com.typesafe.config.ConfigFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import nomoat.pipeline.config.ConfigLoader;
 import nomoat.pipeline.config.NomoatConfig;
+import nomoat.pipeline.format.TokenizerFiles;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** Runs the stages that exist on the embedded demo config (real fixture datasets and tokenizer) on local Spark. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -29,7 +29,7 @@ final class DemoCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<String> all = new ArrayList<>(overrides);
     all.add("spark.master=" + master);
-    NomoatConfig config = ConfigLoader.load(ConfigFactory.parseResources(DemoCommand.class.getClassLoader(), "nomoat/demo.conf"), all);
+    NomoatConfig config = ConfigLoader.loadResource(DemoCommand.class.getClassLoader(), "nomoat/demo.conf", all);
     SparkSession spark = Sparks.session(config.spark(), "demo");
     Configuration hadoop;
     try {

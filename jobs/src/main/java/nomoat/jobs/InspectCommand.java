@@ -13,15 +13,16 @@ import nomoat.pipeline.JsonErrors;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.NomoatConfig;
 import nomoat.pipeline.config.PrepareSettings;
+import nomoat.pipeline.format.TokenizerFiles;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import nomoat.pipeline.tokenize.TokenizableText;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Shows examples exactly as prepare would build them, trained tokens marked, so a template or masking mistake is

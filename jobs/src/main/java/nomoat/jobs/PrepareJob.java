@@ -17,6 +17,7 @@ import nomoat.pipeline.data.ExampleSettings;
 import nomoat.pipeline.data.Rejection;
 import nomoat.pipeline.data.TokenizedExample;
 import nomoat.pipeline.io.AttemptFiles;
+import nomoat.pipeline.format.TokenizerFiles;
 import nomoat.pipeline.io.CommittedOutput;
 import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.prepare.BuildSettings;

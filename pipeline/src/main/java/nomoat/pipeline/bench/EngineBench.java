@@ -24,10 +24,10 @@ public final class EngineBench {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   /**
    * Memory settings of the measured JVMs. ND4J's off-heap arrays are freed only when the small Java heap is
-   * collected; javacpp's maxbytes makes it collect early (cfg B: 4.3 GB peak RSS without, 1.4-1.7 GB with). The
+   * collected; javacpp's maxbytes makes it collect early (it cuts cfg B's peak RSS by more than half). The
    * engine keeps weights and activations off-heap, so the Java heap only holds small per-step arrays: 256 MB is
-   * plenty, and a larger cap just lets G1's young generation touch more pages (cfg B: +80-110 MiB peak RSS at 512 MB,
-   * same step time). No hard physical-memory limit: the benchmark reports peak RSS rather than failing on it.
+   * plenty, and a larger cap just lets G1's young generation touch more pages at the same step time (dated numbers:
+   * README, "Benchmarks"). No hard physical-memory limit: the benchmark reports peak RSS rather than failing on it.
    * --child-jvm-opt options come later and win.
    */
   static final List<String> CHILD_MEMORY_OPTS = List.of("-Xmx256m", "-Dorg.bytedeco.javacpp.maxbytes=1g",

@@ -23,9 +23,9 @@ public final class RandomLlama {
       t.put(p + "input_layernorm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
       t.put(p + "post_attention_layernorm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
       for (String m : LoraSpec.ALL_MODULES) {
-        int[] io = nomoat.pipeline.lora.LoraInit.inOut(c, m);
+        int[] io = nomoat.pipeline.model.LoraInit.inOut(c, m);
         int[] s = {io[1], io[0]}; // [out, in]
-        t.put(LoraAdapter.modulePath(l, m) + ".weight", normal(s[0], s[1]));
+        t.put(LlamaWeights.modulePath(l, m) + ".weight", normal(s[0], s[1]));
       }
     }
     t.put("model.norm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));

@@ -29,7 +29,7 @@ final class TrainStepBench {
     LlamaConfig config = m.toLlamaConfig();
     LlamaModel model = new LlamaModel(RandomLlama.weights(config, a.seed()));
     LoraSpec spec = new LoraSpec(a.r(), a.alpha(), 0.0, BenchModel.targets(targets), null, false);
-    LoraAdapter adapter = nomoat.pipeline.lora.LoraInit.create(spec, config, a.seed(), DataType.FLOAT);
+    LoraAdapter adapter = nomoat.pipeline.model.LoraInit.create(spec, config, a.seed(), DataType.FLOAT);
     long loraParams = AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();
     LocalTrainer trainer = new LocalTrainer(model, adapter, new LocalTrainer.Settings(AdamW.withWeightDecay(0.0),
         new LrSchedule(LrSchedule.Kind.CONSTANT, 1e-4, 0, 0), 0.0, a.seed()));

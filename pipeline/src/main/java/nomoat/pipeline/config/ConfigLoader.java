@@ -40,6 +40,11 @@ public final class ConfigLoader {
     return load(user, overrides);
   }
 
+  /** A config shipped on the classpath (the demo's), with the same layering as a user's file. */
+  public static NomoatConfig loadResource(ClassLoader loader, String resource, List<String> overrides) {
+    return load(ConfigFactory.parseResources(loader, resource), overrides);
+  }
+
   public static NomoatConfig load(Config user, List<String> overrides) {
     Config layered = user;
     for (String override : overrides) layered = parseOverride(override).withFallback(layered);

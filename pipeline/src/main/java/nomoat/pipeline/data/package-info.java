@@ -5,5 +5,6 @@
  * package) as segments marked prompt / assistant / text, concatenates them, tokenizes the whole text once with
  * character offsets, and trains a token iff its span overlaps a trained segment. Bad rows become a
  * {@link nomoat.pipeline.data.Rejection} with a {@link nomoat.pipeline.data.RejectReason} and a detail naming the field.
+ * Depends on {@code tokenize} and {@code nomoat.pipeline}; {@code record} and {@code template} are its parts.
  */
 package nomoat.pipeline.data;

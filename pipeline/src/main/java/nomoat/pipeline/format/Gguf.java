@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.io.Storage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
@@ -145,7 +146,7 @@ public final class Gguf {
       TensorInfo t = info(name);
       if (t.nbytes() > Integer.MAX_VALUE - 8) throw NomoatException.inputData("tensor '" + name + "' in " + path + " is too large to copy");
       byte[] b = new byte[(int) t.nbytes()];
-      HadoopFiles.readFully(in, path, t.offset(), b, b.length);
+      Storage.readFully(in, path, t.offset(), b, b.length);
       return b;
     }
 
@@ -156,8 +157,8 @@ public final class Gguf {
       byte[] bx = new byte[1 << 20], by = new byte[1 << 20];
       for (long done = 0; done < x.nbytes(); ) {
         int n = (int) Math.min(bx.length, x.nbytes() - done);
-        HadoopFiles.readFully(in, path, x.offset() + done, bx, n);
-        HadoopFiles.readFully(in, path, y.offset() + done, by, n);
+        Storage.readFully(in, path, x.offset() + done, bx, n);
+        Storage.readFully(in, path, y.offset() + done, by, n);
         if (!Arrays.equals(bx, 0, n, by, 0, n)) return false;
         done += n;
       }
@@ -174,7 +175,7 @@ public final class Gguf {
       float[] vals = new float[blocksPerChunk * t.type().blockElems];
       for (long b = 0; b < blocks; ) {
         int nb = (int) Math.min(blocksPerChunk, blocks - b);
-        HadoopFiles.readFully(in, path, t.offset() + b * t.type().blockBytes, raw, nb * t.type().blockBytes);
+        Storage.readFully(in, path, t.offset() + b * t.type().blockBytes, raw, nb * t.type().blockBytes);
         GgmlBlocks.dequantize(t.type(), raw, nb, vals);
         FloatTensors.put(out, b * t.type().blockElems, vals, nb * t.type().blockElems);
         b += nb;
@@ -184,14 +185,14 @@ public final class Gguf {
 
     @Override
     public void close() {
-      HadoopFiles.closeQuietly(in);
+      Storage.closeQuietly(in);
     }
   }
 
   public static Reader open(Configuration conf, String uri) {
     Path path = new Path(uri);
-    long fileLen = HadoopFiles.length(conf, path);
-    FSDataInputStream in = HadoopFiles.open(conf, path);
+    long fileLen = Storage.length(conf, path);
+    FSDataInputStream in = Storage.open(conf, path);
     try {
       Cursor c = new Cursor(path, in, fileLen);
       if (fileLen < 24) throw c.bad("file is " + fileLen + " bytes, too short for a GGUF header");
@@ -277,7 +278,7 @@ public final class Gguf {
           throw c.bad("tensors '" + byOffset.get(i - 1).name() + "' and '" + byOffset.get(i).name() + "' overlap");
       return new Reader(path, in, version, alignment, metadata, tensors);
     } catch (RuntimeException e) {
-      HadoopFiles.closeQuietly(in);
+      Storage.closeQuietly(in);
       throw e;
     }
   }
@@ -322,7 +323,7 @@ public final class Gguf {
         if (pos < bufStart || pos >= bufStart + bufLen) {
           bufStart = pos;
           bufLen = (int) Math.min(buf.length, fileLen - pos);
-          HadoopFiles.readFully(in, path, bufStart, buf, bufLen);
+          Storage.readFully(in, path, bufStart, buf, bufLen);
         }
         int off = (int) (pos - bufStart);
         int k = Math.min(n - done, bufLen - off);

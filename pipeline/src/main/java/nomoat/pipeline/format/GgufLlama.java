@@ -10,7 +10,6 @@ import java.util.regex.Pattern;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaWeights;
-import nomoat.pipeline.model.LoadedModel;
 import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

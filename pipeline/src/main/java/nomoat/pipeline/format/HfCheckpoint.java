@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaWeights;
-import nomoat.pipeline.model.LoadedModel;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,9 +34,6 @@ public final class HfCheckpoint {
   public static final String CONFIG = "config.json";
   public static final String SINGLE = "model.safetensors";
   public static final String INDEX = "model.safetensors.index.json";
-  /** Tokenizer files carried along into an exported model when the source has them. */
-  public static final List<String> TOKENIZER_FILES =
-      List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json");
 
   private static final long MAX_JSON_BYTES = 256L << 20;
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -44,22 +41,19 @@ public final class HfCheckpoint {
   // ---------------------------------------------------------------- reading
 
   public static LoadedModel load(Configuration conf, String dir) {
-    Path d = new Path(dir);
     LlamaConfig config = readConfig(conf, dir);
-    Path tokJson = new Path(d, "tokenizer.json");
-    if (!HadoopFiles.exists(conf, tokJson))
+    TokenizerFiles tok = TokenizerFiles.find(conf, dir);
+    if (tok == null)
       throw NomoatException.inputData("model directory " + dir + " has no tokenizer.json (a tokenizer.model-only checkpoint must be "
           + "re-saved with a fast tokenizer)");
-    byte[] tokenizer = HadoopFiles.readAll(conf, tokJson, MAX_JSON_BYTES);
-    Path tokCfg = new Path(d, "tokenizer_config.json");
-    byte[] tokenizerConfig = HadoopFiles.exists(conf, tokCfg) ? HadoopFiles.readAll(conf, tokCfg, MAX_JSON_BYTES) : "{}".getBytes();
-    return new LoadedModel(config, readWeights(conf, dir, config), tokenizer, tokenizerConfig);
+    byte[] tokenizerConfig = tok.tokenizerConfigJson() != null ? tok.tokenizerConfigJson() : "{}".getBytes();
+    return new LoadedModel(config, readWeights(conf, dir, config), tok.tokenizerJson(), tokenizerConfig);
   }
 
   public static LlamaConfig readConfig(Configuration conf, String dir) {
     Path p = new Path(new Path(dir), CONFIG);
-    if (!HadoopFiles.exists(conf, p)) throw NomoatException.inputData("no " + CONFIG + " in model directory " + dir);
-    return parseConfig(p.toString(), HadoopFiles.readAll(conf, p, MAX_JSON_BYTES));
+    if (!Storage.exists(conf, p)) throw NomoatException.inputData("no " + CONFIG + " in model directory " + dir);
+    return parseConfig(p.toString(), Storage.readAll(conf, p, MAX_JSON_BYTES));
   }
 
   /** config.json text -> LlamaConfig; where names the file in messages. */
@@ -199,10 +193,10 @@ public final class HfCheckpoint {
   private static Map<String, String> weightFiles(Configuration conf, Path d) {
     Path index = new Path(d, INDEX);
     Map<String, String> fileOf = new HashMap<>();
-    if (HadoopFiles.exists(conf, index)) {
+    if (Storage.exists(conf, index)) {
       JsonNode map;
       try {
-        map = JSON.readTree(HadoopFiles.readAll(conf, index, MAX_JSON_BYTES)).get("weight_map");
+        map = JSON.readTree(Storage.readAll(conf, index, MAX_JSON_BYTES)).get("weight_map");
       } catch (IOException e) {
         throw NomoatException.inputData(index + " is not valid JSON: " + e.getMessage(), e);
       }
@@ -215,18 +209,18 @@ public final class HfCheckpoint {
         fileOf.put(e.getKey(), file);
       }
       for (String file : new TreeSet<>(fileOf.values()))
-        if (!HadoopFiles.exists(conf, new Path(d, file)))
+        if (!Storage.exists(conf, new Path(d, file)))
           throw NomoatException.inputData(index + " names shard " + file + " which does not exist in " + d);
       return fileOf;
     }
     Path single = new Path(d, SINGLE);
-    if (HadoopFiles.exists(conf, single)) {
+    if (Storage.exists(conf, single)) {
       try (Safetensors.Reader r = Safetensors.open(conf, single)) {
         for (String name : r.tensors().keySet()) fileOf.put(name, SINGLE);
       }
       return fileOf;
     }
-    if (HadoopFiles.exists(conf, new Path(d, "pytorch_model.bin")) || HadoopFiles.exists(conf, new Path(d, "pytorch_model.bin.index.json")))
+    if (Storage.exists(conf, new Path(d, "pytorch_model.bin")) || Storage.exists(conf, new Path(d, "pytorch_model.bin.index.json")))
       throw NomoatException.inputData("model " + d + " has only pickle weights (pytorch_model.bin), which nomoat does not read: "
           + "re-save it with save_pretrained(..., safe_serialization=True)");
     throw NomoatException.inputData("model " + d + " has neither " + SINGLE + " nor " + INDEX);
@@ -280,16 +274,6 @@ public final class HfCheckpoint {
     }
   }
 
-  /** The tokenizer files among {@link #TOKENIZER_FILES} that sourceDir has, by file name. */
-  public static Map<String, byte[]> tokenizerFiles(Configuration conf, String sourceDir) {
-    Map<String, byte[]> files = new LinkedHashMap<>();
-    for (String f : TOKENIZER_FILES) {
-      Path p = new Path(new Path(sourceDir), f);
-      if (HadoopFiles.exists(conf, p)) files.put(f, HadoopFiles.readAll(conf, p, MAX_JSON_BYTES));
-    }
-    return files;
-  }
-
   /** {@link #write} in the dtype the source checkpoint had (config torch_dtype). */
   public static void write(Configuration conf, String dir, LlamaWeights weights, long maxShardBytes, Map<String, byte[]> extraFiles) {
     write(conf, dir, weights, Safetensors.Dtype.fromTorch(weights.config().torchDtype()), maxShardBytes, extraFiles);
@@ -298,7 +282,7 @@ public final class HfCheckpoint {
   /**
    * Writes a complete HF checkpoint into dir: config.json (torch_dtype = dtype), weights in shards of at most
    * maxShardBytes (one tensor larger than that gets a shard of its own; a single shard is model.safetensors,
-   * more get model-0000i-of-0000N.safetensors + index), and extraFiles (e.g. {@link #tokenizerFiles}) as given.
+   * more get model-0000i-of-0000N.safetensors + index), and extraFiles (e.g. {@link TokenizerFiles#all}) as given.
    * Tied models do not store lm_head.weight.
    */
   public static void write(Configuration conf, String dir, LlamaWeights weights, Safetensors.Dtype dtype, long maxShardBytes,
@@ -309,7 +293,7 @@ public final class HfCheckpoint {
         c0.headDim(), c0.rmsNormEps(), c0.ropeTheta(), c0.ropeScaling(), c0.maxPositionEmbeddings(), c0.tieWordEmbeddings(),
         c0.attentionBias(), c0.bosTokenId(), c0.eosTokenIds(), dtype.torchName());
     Path d = new Path(dir);
-    HadoopFiles.mkdirs(conf, d);
+    Storage.mkdirs(conf, d);
     Map<String, long[]> expected = expectedShapes(c);
     List<Map<String, INDArray>> shards = new ArrayList<>();
     Map<String, INDArray> cur = new TreeMap<>();
@@ -330,7 +314,7 @@ public final class HfCheckpoint {
       total += n;
     }
     shards.add(cur);
-    HadoopFiles.writeAll(conf, new Path(d, CONFIG), configJson(c));
+    Storage.writeAll(conf, new Path(d, CONFIG), configJson(c));
     if (shards.size() == 1) {
       Safetensors.write(conf, new Path(d, SINGLE).toString(), shards.get(0), dtype, Map.of("format", "pt"));
     } else {
@@ -343,11 +327,11 @@ public final class HfCheckpoint {
         for (String name : shards.get(i).keySet()) map.put(name, file);
       }
       try {
-        HadoopFiles.writeAll(conf, new Path(d, INDEX), JSON.writeValueAsBytes(index));
+        Storage.writeAll(conf, new Path(d, INDEX), JSON.writeValueAsBytes(index));
       } catch (IOException e) {
         throw new IllegalStateException("cannot encode " + INDEX, e);
       }
     }
-    for (Map.Entry<String, byte[]> f : extraFiles.entrySet()) HadoopFiles.writeAll(conf, new Path(d, f.getKey()), f.getValue());
+    for (Map.Entry<String, byte[]> f : extraFiles.entrySet()) Storage.writeAll(conf, new Path(d, f.getKey()), f.getValue());
   }
 }

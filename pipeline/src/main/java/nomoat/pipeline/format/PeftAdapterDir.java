@@ -15,9 +15,11 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaConfig;
+import nomoat.pipeline.model.LlamaWeights;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,14 +48,14 @@ public final class PeftAdapterDir {
 
   public static void write(Configuration conf, String dir, LoraAdapter adapter, String baseModelNameOrPath, Safetensors.Dtype dtype) {
     Path d = new Path(dir);
-    HadoopFiles.mkdirs(conf, d);
+    Storage.mkdirs(conf, d);
     Map<String, INDArray> tensors = new TreeMap<>();
     for (String module : adapter.a().keySet()) {
       tensors.put(PREFIX + module + ".lora_A.weight", adapter.a().get(module));
       tensors.put(PREFIX + module + ".lora_B.weight", adapter.b().get(module));
     }
     Safetensors.write(conf, new Path(d, WEIGHTS).toString(), tensors, dtype, Map.of("format", "pt"));
-    HadoopFiles.writeAll(conf, new Path(d, CONFIG), configJson(adapter.spec(), baseModelNameOrPath));
+    Storage.writeAll(conf, new Path(d, CONFIG), configJson(adapter.spec(), baseModelNameOrPath));
   }
 
   /** adapter_config.json as PEFT's LoraConfig.save_pretrained writes it. */
@@ -107,16 +109,16 @@ public final class PeftAdapterDir {
   public static LoraAdapter read(Configuration conf, String dir, LlamaConfig base) {
     Path d = new Path(dir);
     Path cfgPath = new Path(d, CONFIG), weights = new Path(d, WEIGHTS);
-    if (!HadoopFiles.exists(conf, cfgPath)) throw NomoatException.inputData("no " + CONFIG + " in adapter directory " + dir);
-    if (!HadoopFiles.exists(conf, weights)) {
-      if (HadoopFiles.exists(conf, new Path(d, "adapter_model.bin")))
+    if (!Storage.exists(conf, cfgPath)) throw NomoatException.inputData("no " + CONFIG + " in adapter directory " + dir);
+    if (!Storage.exists(conf, weights)) {
+      if (Storage.exists(conf, new Path(d, "adapter_model.bin")))
         throw NomoatException.inputData(new Path(d, "adapter_model.bin") + " is a pickle file, which nomoat does not read: re-save the "
             + "adapter with save_pretrained(..., safe_serialization=True)");
       throw NomoatException.inputData("no " + WEIGHTS + " in adapter directory " + dir);
     }
     JsonNode c;
     try {
-      c = JSON.readTree(HadoopFiles.readAll(conf, cfgPath, 16L << 20));
+      c = JSON.readTree(Storage.readAll(conf, cfgPath, 16L << 20));
     } catch (IOException e) {
       String why = e instanceof com.fasterxml.jackson.core.JsonProcessingException j && j.getLocation() != null
           ? j.getOriginalMessage().lines().findFirst().orElse("") + " (line " + j.getLocation().getLineNr() + ", column "
@@ -137,7 +139,7 @@ public final class PeftAdapterDir {
         if (!m.matches() || !LoraSpec.ALL_MODULES.contains(m.group(3)))
           throw NomoatException.inputData(weights + ": tensor " + key + " is not a LoRA A/B weight of a LLaMA projection");
         String module = m.group(1);
-        if (!module.equals(LoraAdapter.modulePath(Integer.parseInt(m.group(2)), m.group(3))))
+        if (!module.equals(LlamaWeights.modulePath(Integer.parseInt(m.group(2)), m.group(3))))
           throw NomoatException.inputData(weights + ": tensor " + key + " names " + m.group(3) + " under the wrong block");
         Map<String, INDArray> side = m.group(4).equals("A") ? a : b;
         if (side.containsKey(module)) throw NomoatException.inputData(weights + ": two lora_" + m.group(4) + " tensors for " + module);
@@ -184,8 +186,8 @@ public final class PeftAdapterDir {
         : base != null ? range(base.numLayers()) : new ArrayList<>(layers);
     for (int layer : coveredLayers)
       for (String mod : spec.targetModules())
-        if (!a.containsKey(LoraAdapter.modulePath(layer, mod)))
-          throw NomoatException.inputData(weights + " lacks LoRA tensors for " + LoraAdapter.modulePath(layer, mod) + " which " + CONFIG
+        if (!a.containsKey(LlamaWeights.modulePath(layer, mod)))
+          throw NomoatException.inputData(weights + " lacks LoRA tensors for " + LlamaWeights.modulePath(layer, mod) + " which " + CONFIG
               + " adapts");
     for (String module : a.keySet()) {
       String[] parts = module.split("\\.");

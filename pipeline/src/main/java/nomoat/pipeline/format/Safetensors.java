@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.io.Storage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
@@ -112,7 +113,7 @@ public final class Safetensors {
       float[] vals = new float[chunk];
       for (long done = 0; done < numel; ) {
         int n = (int) Math.min(chunk, numel - done);
-        HadoopFiles.readFully(in, path, dataStart + t.begin() + done * t.dtype().bytes, raw, n * t.dtype().bytes);
+        Storage.readFully(in, path, dataStart + t.begin() + done * t.dtype().bytes, raw, n * t.dtype().bytes);
         decode(t.dtype(), raw, vals, n);
         FloatTensors.put(out, done, vals, n);
         done += n;
@@ -129,7 +130,7 @@ public final class Safetensors {
 
     @Override
     public void close() {
-      HadoopFiles.closeQuietly(in);
+      Storage.closeQuietly(in);
     }
   }
 
@@ -138,24 +139,24 @@ public final class Safetensors {
   }
 
   public static Reader open(Configuration conf, Path path) {
-    long fileLen = HadoopFiles.length(conf, path);
-    FSDataInputStream in = HadoopFiles.open(conf, path);
+    long fileLen = Storage.length(conf, path);
+    FSDataInputStream in = Storage.open(conf, path);
     try {
       if (fileLen < 8) throw bad(path, "file is " + fileLen + " bytes, shorter than the 8-byte header length");
       byte[] lenBytes = new byte[8];
-      HadoopFiles.readFully(in, path, 0, lenBytes, 8);
+      Storage.readFully(in, path, 0, lenBytes, 8);
       long headerLen = ByteBuffer.wrap(lenBytes).order(ByteOrder.LITTLE_ENDIAN).getLong();
       if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > fileLen - 8)
         throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " is impossible (file is " + fileLen
             + " bytes, limit " + MAX_HEADER_BYTES + ")");
       byte[] header = new byte[(int) headerLen];
-      HadoopFiles.readFully(in, path, 8, header, header.length);
+      Storage.readFully(in, path, 8, header, header.length);
       long dataLen = fileLen - 8 - headerLen;
       Map<String, String> metadata = new LinkedHashMap<>();
       Map<String, TensorInfo> tensors = parseHeader(path, header, dataLen, metadata);
       return new Reader(path, in, 8 + headerLen, metadata, tensors);
     } catch (RuntimeException e) {
-      HadoopFiles.closeQuietly(in);
+      Storage.closeQuietly(in);
       throw e;
     }
   }
@@ -260,7 +261,7 @@ public final class Safetensors {
     Map<String, String> md = new TreeMap<>(metadata == null ? Map.of() : metadata);
     md.putIfAbsent("format", "pt");
     byte[] head = header(path, names, tensors, name -> dtype, md);
-    try (OutputStream out = new BufferedOutputStream(HadoopFiles.create(conf, path), 1 << 20)) {
+    try (OutputStream out = new BufferedOutputStream(Storage.create(conf, path), 1 << 20)) {
       out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).array());
       out.write(head);
       for (String name : names) writeData(out, tensors.get(name), dtype);

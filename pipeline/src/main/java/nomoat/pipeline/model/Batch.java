@@ -2,7 +2,6 @@ package nomoat.pipeline.model;
 
 import java.util.Arrays;
 import java.util.List;
-import nomoat.pipeline.data.TokenizedExample;
 
 /**
  * One micro-batch, row-major [B, T] arrays flattened to length B*T.
@@ -16,7 +15,8 @@ import nomoat.pipeline.data.TokenizedExample;
 public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int[] attentionMask, int[] segmentIds,
                     int[] positionIds) {
 
-  public static final int IGNORE = TokenizedExample.IGNORE;
+  /** A label that is not trained (PyTorch's ignore_index; the data pipeline writes the same value). */
+  public static final int IGNORE = -100;
 
   public Batch {
     int n = batchSize * seqLen;
@@ -57,38 +57,51 @@ public record Batch(int batchSize, int seqLen, int[] inputIds, int[] labels, int
         segmentIds == null ? null : Arrays.copyOfRange(segmentIds, a, b), Arrays.copyOfRange(positionIds, a, b));
   }
 
-  /** Examples right-padded (pad id 0, label -100, attention 0) to seqLen, one per row. */
-  public static Batch of(List<TokenizedExample> examples, int seqLen) {
-    int b = examples.size();
-    int[] ids = new int[b * seqLen], labels = new int[b * seqLen], attn = new int[b * seqLen];
-    Arrays.fill(labels, IGNORE);
+  /**
+   * Sequences right-padded (pad id 0, label -100, attention 0) to seqLen, one per row: row r is inputIds.get(r)
+   * with labels.get(r) (unshifted, same length).
+   */
+  public static Batch of(List<int[]> inputIds, List<int[]> labels, int seqLen) {
+    int b = inputIds.size();
+    int[] ids = new int[b * seqLen], lab = new int[b * seqLen], attn = new int[b * seqLen];
+    Arrays.fill(lab, IGNORE);
     for (int r = 0; r < b; r++) {
-      TokenizedExample e = examples.get(r);
-      if (e.numTokens() > seqLen) throw new IllegalArgumentException("example " + e.exampleId() + " has " + e.numTokens() + " tokens > seqLen " + seqLen);
-      System.arraycopy(e.inputIds(), 0, ids, r * seqLen, e.numTokens());
-      System.arraycopy(e.labels(), 0, labels, r * seqLen, e.numTokens());
-      Arrays.fill(attn, r * seqLen, r * seqLen + e.numTokens(), 1);
+      int n = length(inputIds.get(r), labels.get(r), r);
+      if (n > seqLen) throw new IllegalArgumentException("row " + r + " has " + n + " tokens > seqLen " + seqLen);
+      System.arraycopy(inputIds.get(r), 0, ids, r * seqLen, n);
+      System.arraycopy(labels.get(r), 0, lab, r * seqLen, n);
+      Arrays.fill(attn, r * seqLen, r * seqLen + n, 1);
     }
-    return new Batch(b, seqLen, ids, labels, attn, null, null);
+    return new Batch(b, seqLen, ids, lab, attn, null, null);
   }
 
-  /** Each row packs several examples back to back (segments 1, 2, ...), then pads (segment 0, attention 0). */
-  public static Batch packed(List<List<TokenizedExample>> rows, int seqLen) {
-    int b = rows.size();
-    int[] ids = new int[b * seqLen], labels = new int[b * seqLen], attn = new int[b * seqLen], seg = new int[b * seqLen];
-    Arrays.fill(labels, IGNORE);
+  /**
+   * Each row packs several sequences back to back (segments 1, 2, ...), then pads (segment 0, attention 0): row r
+   * holds inputIds.get(r).get(i) with labels.get(r).get(i) for each i.
+   */
+  public static Batch packed(List<List<int[]>> inputIds, List<List<int[]>> labels, int seqLen) {
+    int b = inputIds.size();
+    int[] ids = new int[b * seqLen], lab = new int[b * seqLen], attn = new int[b * seqLen], seg = new int[b * seqLen];
+    Arrays.fill(lab, IGNORE);
     for (int r = 0; r < b; r++) {
       int at = r * seqLen, segment = 0;
-      for (TokenizedExample e : rows.get(r)) {
-        if (at + e.numTokens() > (r + 1) * seqLen) throw new IllegalArgumentException("row " + r + " holds more than seqLen " + seqLen + " tokens");
-        System.arraycopy(e.inputIds(), 0, ids, at, e.numTokens());
-        System.arraycopy(e.labels(), 0, labels, at, e.numTokens());
-        Arrays.fill(attn, at, at + e.numTokens(), 1);
-        Arrays.fill(seg, at, at + e.numTokens(), ++segment);
-        at += e.numTokens();
+      for (int i = 0; i < inputIds.get(r).size(); i++) {
+        int[] seqIds = inputIds.get(r).get(i), seqLabels = labels.get(r).get(i);
+        int n = length(seqIds, seqLabels, r);
+        if (at + n > (r + 1) * seqLen) throw new IllegalArgumentException("row " + r + " holds more than seqLen " + seqLen + " tokens");
+        System.arraycopy(seqIds, 0, ids, at, n);
+        System.arraycopy(seqLabels, 0, lab, at, n);
+        Arrays.fill(attn, at, at + n, 1);
+        Arrays.fill(seg, at, at + n, ++segment);
+        at += n;
       }
     }
-    return new Batch(b, seqLen, ids, labels, attn, seg, null);
+    return new Batch(b, seqLen, ids, lab, attn, seg, null);
+  }
+
+  private static int length(int[] ids, int[] labels, int row) {
+    if (ids.length != labels.length) throw new IllegalArgumentException("row " + row + ": " + ids.length + " input ids but " + labels.length + " labels");
+    return ids.length;
   }
 
   /** Flat indices p (row-major) whose next token is trained: labels[p+1] set, same row and same segment. */

@@ -69,7 +69,7 @@ final class DecoderLayer {
   }
 
   /** Whether any projection of this layer has a trainable adapter. */
-  boolean trained(Map<String, ActiveLora> lora) {
-    return ActiveLora.trains(lora, q) || ActiveLora.trains(lora, k) || ActiveLora.trains(lora, v) || ActiveLora.trains(lora, o) || mlp.adapted(lora);
+  boolean trains(Map<String, ActiveLora> lora) {
+    return ActiveLora.trains(lora, q) || ActiveLora.trains(lora, k) || ActiveLora.trains(lora, v) || ActiveLora.trains(lora, o) || mlp.trains(lora);
   }
 }

@@ -49,7 +49,7 @@ public final class ForwardBackward {
         }
       }
     double lossSum = Ops.inStepWorkspace(() -> lossAndBackward(model, ActiveLora.collect(frozen, trainable, seed, firstToken), batch, grads));
-    return new StepResult(lossSum, batch.lossRows().length, new TreeMap<>(grads.a), new TreeMap<>(grads.b));
+    return new StepResult(lossSum, batch.lossRows().length, new TreeMap<>(grads.dA), new TreeMap<>(grads.dB));
   }
 
   /** Returns the loss sum; accumulates adapter gradients into grads. */
@@ -57,7 +57,7 @@ public final class ForwardBackward {
     DecoderLayer.Step st = model.step(batch, lora);
     List<DecoderLayer> layers = model.layers;
     int lowest = layers.size();
-    for (DecoderLayer l : layers) if (l.trained(lora)) { lowest = l.index; break; }
+    for (DecoderLayer l : layers) if (l.trains(lora)) { lowest = l.index; break; }
 
     // forward: x [N, H]
     DecoderLayer.Cache[][] caches = new DecoderLayer.Cache[layers.size()][];

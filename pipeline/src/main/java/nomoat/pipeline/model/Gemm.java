@@ -15,8 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Matrix products on the arrays' buffers, straight through OpenBLAS's cblas_sgemm / cblas_dgemm (the library ND4J's
  * CPU backend itself links and sets the thread count of). Why not Nd4j.gemm / Nd4j.matmul: with one engine thread
- * per core, their op-executioner path costs 10-15 us per call and, with two threads calling at once, 15-25% more
- * per product than the same cblas call (measured on cfg A's shapes), and a batched matmul is one cblas call per
+ * per core, their op-executioner path adds a fixed cost per call and, with two threads calling at once, more per
+ * product than the same cblas call (dated numbers: README, "Benchmarks"), and a batched matmul is one cblas call per
  * batch entry anyway. Anything cblas cannot take as it is (another dtype, strided rows, the CUDA backend) goes to
  * ND4J unchanged.
  */

@@ -43,7 +43,7 @@ public final class LlamaModel {
   }
 
   private Linear linear(int layer, String module) {
-    String path = LoraAdapter.modulePath(layer, module);
+    String path = LlamaWeights.modulePath(layer, module);
     return new Linear(path, weights.get(path + ".weight"), weights.has(path + ".bias") ? weights.get(path + ".bias") : null);
   }
 

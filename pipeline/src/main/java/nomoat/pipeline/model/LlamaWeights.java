@@ -23,6 +23,13 @@ public record LlamaWeights(LlamaConfig config, Map<String, INDArray> tensors) {
 
   public boolean has(String name) { return tensors.containsKey(name); }
 
+  /** "model.layers.{layer}.self_attn.q_proj" / "model.layers.{layer}.mlp.gate_proj" for a projection's short name. */
+  public static String modulePath(int layer, String module) {
+    String block = module.endsWith("_proj") && (module.startsWith("gate") || module.startsWith("up") || module.startsWith("down"))
+        ? "mlp" : "self_attn";
+    return "model.layers." + layer + "." + block + "." + module;
+  }
+
   /** The LM head: lm_head.weight, or the embedding when tied. [vocab, hidden] */
   public INDArray lmHead() {
     return config.tieWordEmbeddings() || !has("lm_head.weight") ? get("model.embed_tokens.weight") : get("lm_head.weight");

@@ -34,7 +34,7 @@ final class Mlp {
     return y;
   }
 
-  boolean adapted(Map<String, ActiveLora> lora) {
+  boolean trains(Map<String, ActiveLora> lora) {
     return ActiveLora.trains(lora, gate) || ActiveLora.trains(lora, up) || ActiveLora.trains(lora, down);
   }
 

@@ -19,5 +19,9 @@
  * Frozen weights never get gradients; backward stops at the lowest layer with a trainable adapter and, inside it,
  * computes only what that layer's adapters need. Every layer is dtype-agnostic: production runs FP32, the
  * gradient tests run the same code in DOUBLE against finite differences.
+ *
+ * <p>The bottom of the engine: depends only on {@code lora} (the adapters it runs) and {@code nomoat.pipeline}; it
+ * sees token arrays, never templates, tokenizers, files or config. Also here: the model's own module naming
+ * ({@code LlamaWeights.modulePath}), fresh adapters ({@code LoraInit}) and merging ({@code LoraMerge}).
  */
 package nomoat.pipeline.model;

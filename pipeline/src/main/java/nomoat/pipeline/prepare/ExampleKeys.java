@@ -1,6 +1,7 @@
 package nomoat.pipeline.prepare;
 
 import java.nio.charset.StandardCharsets;
+import nomoat.pipeline.SplitMix64;
 
 /**
  * Stable 64-bit keys for deterministic sampling, splitting and shuffling: the same (seed, purpose, id) gives the
@@ -11,11 +12,11 @@ public final class ExampleKeys {
   private ExampleKeys() {}
 
   public static long key(long seed, String purpose, String id) {
-    long h = 0xcbf29ce484222325L ^ mix(seed);
+    long h = 0xcbf29ce484222325L ^ SplitMix64.finalise(seed);
     h = fnv(h, purpose.getBytes(StandardCharsets.UTF_8));
     h = fnv(h, new byte[] {0});
     h = fnv(h, id.getBytes(StandardCharsets.UTF_8));
-    return mix(h);
+    return SplitMix64.finalise(h);
   }
 
   /** The key as a uniform double in [0, 1). */
@@ -29,17 +30,11 @@ public final class ExampleKeys {
     for (int v : ids) h = (h ^ v) * 0x100000001b3L;
     h = (h ^ 0x9e3779b9L) * 0x100000001b3L;
     for (int v : labels) h = (h ^ v) * 0x100000001b3L;
-    return mix(h ^ ids.length);
+    return SplitMix64.finalise(h ^ ids.length);
   }
 
   private static long fnv(long h, byte[] bytes) {
     for (byte b : bytes) h = (h ^ (b & 0xff)) * 0x100000001b3L;
     return h;
-  }
-
-  private static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-    return z ^ (z >>> 31);
   }
 }

@@ -6,8 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import nomoat.pipeline.model.LlamaConfig;
-import nomoat.pipeline.model.LoadedModel;
-import nomoat.pipeline.model.ModelLoader;
 import nomoat.pipeline.testing.Fixtures;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;

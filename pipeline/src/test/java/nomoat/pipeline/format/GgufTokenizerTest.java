@@ -19,8 +19,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import nomoat.pipeline.model.LoadedModel;
-import nomoat.pipeline.model.ModelLoader;
 import nomoat.pipeline.testing.Fixtures;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;

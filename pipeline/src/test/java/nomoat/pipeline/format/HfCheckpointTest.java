@@ -14,8 +14,6 @@ import java.util.Map;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaWeights;
-import nomoat.pipeline.model.LoadedModel;
-import nomoat.pipeline.model.ModelLoader;
 import nomoat.pipeline.testing.Fixtures;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
@@ -40,7 +38,7 @@ class HfCheckpointTest {
   }
 
   static Map<String, byte[]> tinyllamaTokenizer() {
-    return HfCheckpoint.tokenizerFiles(CONF, Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").toString());
+    return TokenizerFiles.all(CONF, Fixtures.tokenizerDir("tinyllama-1.1b-chat-v1.0").toString());
   }
 
   @Test

@@ -17,6 +17,7 @@ import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaConfig;
+import nomoat.pipeline.model.LlamaWeights;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +36,7 @@ class PeftAdapterDirTest {
     for (int layer = 0; layer < BASE.numLayers(); layer++)
       for (String m : spec.targetModules()) {
         if (!spec.adapts(layer, m)) continue;
-        String path = LoraAdapter.modulePath(layer, m);
+        String path = LlamaWeights.modulePath(layer, m);
         long[] w = shapes.get(path + ".weight");
         a.put(path, Nd4j.randn(DataType.FLOAT, spec.r(), w[1]));
         b.put(path, Nd4j.randn(DataType.FLOAT, w[0], spec.r()));

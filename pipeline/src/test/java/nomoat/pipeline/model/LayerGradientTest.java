@@ -44,8 +44,8 @@ class LayerGradientTest {
     INDArray dx = lin.backward(r, c[0], l, true, g);
     java.util.function.DoubleSupplier loss = () -> dot(lin.forward(x, l, null), r);
     assertClose("dx", numeric(loss, x, EPS), dx, TOL);
-    assertClose("dA", numeric(loss, l.a, EPS), g.a.get("p"), TOL);
-    assertClose("dB", numeric(loss, l.b, EPS), g.b.get("p"), TOL);
+    assertClose("dA", numeric(loss, l.a, EPS), g.dA.get("p"), TOL);
+    assertClose("dB", numeric(loss, l.b, EPS), g.dB.get("p"), TOL);
   }
 
   @Test
@@ -109,8 +109,8 @@ class LayerGradientTest {
     java.util.function.DoubleSupplier loss = () -> dot(mlp.forward(x, l, null), r);
     assertClose("dx", numeric(loss, x, EPS), dx, TOL);
     for (String p : new String[] {"g", "u", "d"}) {
-      assertClose("dA " + p, numeric(loss, l.get(p).a, EPS), g.a.get(p), TOL);
-      assertClose("dB " + p, numeric(loss, l.get(p).b, EPS), g.b.get(p), TOL);
+      assertClose("dA " + p, numeric(loss, l.get(p).a, EPS), g.dA.get(p), TOL);
+      assertClose("dB " + p, numeric(loss, l.get(p).b, EPS), g.dB.get(p), TOL);
     }
   }
 

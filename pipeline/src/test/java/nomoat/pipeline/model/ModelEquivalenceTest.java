@@ -10,8 +10,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import nomoat.pipeline.data.TokenizedExample;
 import nomoat.pipeline.lora.LoraAdapter;
-import nomoat.pipeline.lora.LoraInit;
-import nomoat.pipeline.lora.LoraMerge;
 import nomoat.pipeline.lora.LoraSpec;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -72,7 +70,7 @@ class ModelEquivalenceTest {
     int d = g.headDim(), rep = g.groupSize();
     for (int i = 0; i < g.numLayers(); i++)
       for (String mod : new String[] {"k_proj", "v_proj"}) {
-        String name = LoraAdapter.modulePath(i, mod) + ".weight";
+        String name = LlamaWeights.modulePath(i, mod) + ".weight";
         INDArray kv = wg.get(name);                                // [nkv*d, H]
         INDArray full = Nd4j.create(DataType.DOUBLE, (long) g.numHeads() * d, g.hiddenSize());
         for (int h = 0; h < g.numHeads(); h++)
@@ -104,8 +102,8 @@ class ModelEquivalenceTest {
     LlamaModel model = new LlamaModel(TinyModels.weights(c, DataType.DOUBLE, 7));
     LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(2, 4, 0, Set.copyOf(LoraSpec.ALL_MODULES), null), DataType.DOUBLE, 8);
     TokenizedExample e1 = example(new int[] {1, 5, 6, 7, 8}, 2), e2 = example(new int[] {1, 9, 3, 4}, 1), e3 = example(new int[] {1, 2, 3, 4, 5, 6}, 3);
-    StepResult packed = ForwardBackward.run(model, List.of(), ad, Batch.packed(List.of(List.of(e1, e2), List.of(e3)), 10), 0);
-    StepResult separate = ForwardBackward.run(model, List.of(), ad, Batch.of(List.of(e1, e2, e3), 7), 0);
+    StepResult packed = ForwardBackward.run(model, List.of(), ad, Batch.packed(List.of(List.of(e1.inputIds(), e2.inputIds()), List.of(e3.inputIds())), List.of(List.of(e1.labels(), e2.labels()), List.of(e3.labels())), 10), 0);
+    StepResult separate = ForwardBackward.run(model, List.of(), ad, padded(List.of(e1, e2, e3), 7), 0);
     assertEquals(e1.numTrainedTokens() + e2.numTrainedTokens() + e3.numTrainedTokens(), separate.tokenCount());
     assertEquals(separate.tokenCount(), packed.tokenCount());
     assertEquals(separate.lossSum(), packed.lossSum(), 1e-10);
@@ -114,7 +112,7 @@ class ModelEquivalenceTest {
       assertTrue(maxAbsDiff(separate.gradB().get(p), packed.gradB().get(p)) < 1e-10, p);
     }
     // the mean over the batch is what Scoring reports too
-    assertEquals(separate.lossSum(), Scoring.loss(model, List.of(ad), Batch.of(List.of(e1, e2, e3), 7)).lossSum(), 1e-10);
+    assertEquals(separate.lossSum(), Scoring.loss(model, List.of(ad), padded(List.of(e1, e2, e3), 7)).lossSum(), 1e-10);
   }
 
   @Test
@@ -163,6 +161,12 @@ class ModelEquivalenceTest {
     Batch badLabel = new Batch(1, 3, new int[] {1, 2, 3}, new int[] {Batch.IGNORE, 5, 999}, null, null, null);
     e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Scoring.loss(model, List.of(), badLabel));
     assertTrue(e.getMessage().contains("999"), e.getMessage());
+  }
+
+  /** The data pipeline's examples as an engine batch (the engine knows only token arrays). */
+  static Batch padded(List<TokenizedExample> examples, int seqLen) {
+    assertEquals(TokenizedExample.IGNORE, Batch.IGNORE);
+    return Batch.of(examples.stream().map(TokenizedExample::inputIds).toList(), examples.stream().map(TokenizedExample::labels).toList(), seqLen);
   }
 
   /** Tokens before promptLen are the prompt (not trained); the first token can never be a target. */

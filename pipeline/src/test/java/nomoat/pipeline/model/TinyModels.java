@@ -41,8 +41,8 @@ public final class TinyModels {
       t.put(p + "input_layernorm.weight", randn(rnd, dt, 0.1, h).addi(1.0));
       t.put(p + "post_attention_layernorm.weight", randn(rnd, dt, 0.1, h).addi(1.0));
       for (String m : LoraSpec.ALL_MODULES) {
-        int[] io = nomoat.pipeline.lora.LoraInit.inOut(c, m);
-        t.put(LoraAdapter.modulePath(i, m) + ".weight", randn(rnd, dt, 1.0 / Math.sqrt(io[0]), io[1], io[0]));
+        int[] io = LoraInit.inOut(c, m);
+        t.put(LlamaWeights.modulePath(i, m) + ".weight", randn(rnd, dt, 1.0 / Math.sqrt(io[0]), io[1], io[0]));
       }
     }
     t.put("model.norm.weight", randn(rnd, dt, 0.1, h).addi(1.0));
@@ -58,7 +58,7 @@ public final class TinyModels {
     DataType dt = w.get("model.embed_tokens.weight").dataType();
     for (int i = 0; i < c.numLayers(); i++)
       for (String m : List.of("q_proj", "k_proj", "v_proj", "o_proj"))
-        t.put(LoraAdapter.modulePath(i, m) + ".bias", randn(rnd, dt, 0.5, nomoat.pipeline.lora.LoraInit.inOut(c, m)[1]));
+        t.put(LlamaWeights.modulePath(i, m) + ".bias", randn(rnd, dt, 0.5, LoraInit.inOut(c, m)[1]));
     LlamaConfig bc = new LlamaConfig(c.vocabSize(), c.hiddenSize(), c.intermediateSize(), c.numLayers(), c.numHeads(), c.numKvHeads(),
         c.headDim(), c.rmsNormEps(), c.ropeTheta(), c.ropeScaling(), c.maxPositionEmbeddings(), c.tieWordEmbeddings(), true,
         c.bosTokenId(), c.eosTokenIds(), c.torchDtype());
@@ -72,9 +72,9 @@ public final class TinyModels {
     for (int i = 0; i < c.numLayers(); i++)
       for (String m : LoraSpec.ALL_MODULES) {
         if (!spec.adapts(i, m)) continue;
-        int[] io = nomoat.pipeline.lora.LoraInit.inOut(c, m);
-        a.put(LoraAdapter.modulePath(i, m), randn(rnd, dt, 1.0 / Math.sqrt(io[0]), spec.r(), io[0]));
-        b.put(LoraAdapter.modulePath(i, m), randn(rnd, dt, 0.3, io[1], spec.r()));
+        int[] io = LoraInit.inOut(c, m);
+        a.put(LlamaWeights.modulePath(i, m), randn(rnd, dt, 1.0 / Math.sqrt(io[0]), spec.r(), io[0]));
+        b.put(LlamaWeights.modulePath(i, m), randn(rnd, dt, 0.3, io[1], spec.r()));
       }
     return new LoraAdapter(spec, a, b);
   }

@@ -11,12 +11,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import nomoat.pipeline.data.TokenizedExample;
+import nomoat.pipeline.format.LoadedModel;
+import nomoat.pipeline.format.ModelLoader;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.Batch;
 import nomoat.pipeline.model.LlamaModel;
-import nomoat.pipeline.model.LoadedModel;
-import nomoat.pipeline.model.ModelLoader;
 import nomoat.pipeline.testing.Fixtures;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,7 +47,10 @@ class LocalTrainerTest {
   private static List<Batch> batches(List<TokenizedExample> examples, int size) {
     int seqLen = examples.stream().mapToInt(TokenizedExample::numTokens).max().orElseThrow();
     List<Batch> out = new ArrayList<>();
-    for (int i = 0; i < examples.size(); i += size) out.add(Batch.of(examples.subList(i, Math.min(examples.size(), i + size)), seqLen));
+    for (int i = 0; i < examples.size(); i += size) {
+      List<TokenizedExample> rows = examples.subList(i, Math.min(examples.size(), i + size));
+      out.add(Batch.of(rows.stream().map(TokenizedExample::inputIds).toList(), rows.stream().map(TokenizedExample::labels).toList(), seqLen));
+    }
     return out;
   }
 
@@ -58,7 +61,7 @@ class LocalTrainerTest {
 
   @Test // ~5 s (20 steps x 8 examples)
   void trainingLowersHeldOutLossOfTheTask() {
-    LoraAdapter adapter = nomoat.pipeline.lora.LoraInit.create(SPEC, model.config(), 7, DataType.FLOAT);
+    LoraAdapter adapter = nomoat.pipeline.model.LoraInit.create(SPEC, model.config(), 7, DataType.FLOAT);
     LocalTrainer t = trainer(adapter, STEPS);
     double before = t.evaluate(heldOut);
     assertEquals(before, LocalTrainer.meanLoss(model, List.of(), heldOut), 1e-4, "B = 0: the adapter starts as a no-op");
@@ -80,7 +83,7 @@ class LocalTrainerTest {
 
   @Test
   void workersTimesMicroBatchesMatchOneWorkerWithAccumulation() {
-    LoraAdapter adapter = nomoat.pipeline.lora.LoraInit.create(SPEC, model.config(), 7, DataType.FLOAT);
+    LoraAdapter adapter = nomoat.pipeline.model.LoraInit.create(SPEC, model.config(), 7, DataType.FLOAT);
     adapter.b().values().forEach(b -> b.assign(0.01)); // non-zero B so A gets gradients too
     List<Batch> four = train.subList(0, 4);
     GradAccumulator single = LocalTrainer.accumulate(model, List.of(), adapter, four, 42, 3, 0);
@@ -100,11 +103,11 @@ class LocalTrainerTest {
 
   @Test
   void resumingFromSavedStateReproducesTheUninterruptedRun() {
-    LoraAdapter straight = nomoat.pipeline.lora.LoraInit.create(SPEC, model.config(), 9, DataType.FLOAT);
+    LoraAdapter straight = nomoat.pipeline.model.LoraInit.create(SPEC, model.config(), 9, DataType.FLOAT);
     LocalTrainer a = trainer(straight, 6);
     for (int s = 0; s < 6; s++) a.step(List.of(train.get(s % train.size())));
 
-    LoraAdapter first = nomoat.pipeline.lora.LoraInit.create(SPEC, model.config(), 9, DataType.FLOAT);
+    LoraAdapter first = nomoat.pipeline.model.LoraInit.create(SPEC, model.config(), 9, DataType.FLOAT);
     LocalTrainer b = trainer(first, 6);
     for (int s = 0; s < 3; s++) b.step(List.of(train.get(s % train.size())));
     byte[] saved = b.state().toBytes();

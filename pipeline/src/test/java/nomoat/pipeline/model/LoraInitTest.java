@@ -1,4 +1,4 @@
-package nomoat.pipeline.lora;
+package nomoat.pipeline.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Set;
-import nomoat.pipeline.model.LlamaConfig;
+import nomoat.pipeline.lora.LoraAdapter;
+import nomoat.pipeline.lora.LoraSpec;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 

@@ -1,10 +1,8 @@
-package nomoat.pipeline.model;
+package nomoat.pipeline.format;
 
 import java.io.IOException;
 import nomoat.pipeline.NomoatException;
-import nomoat.pipeline.format.GgufLlama;
-import nomoat.pipeline.format.HfCheckpoint;
-import nomoat.pipeline.format.HadoopFiles;
+import nomoat.pipeline.io.Storage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
@@ -15,9 +13,9 @@ public final class ModelLoader {
 
   public static LoadedModel load(Configuration conf, String uri) {
     Path p = new Path(uri);
-    if (!HadoopFiles.exists(conf, p)) throw NomoatException.inputData("model not found: " + uri);
-    if (HadoopFiles.isDirectory(conf, p)) {
-      if (!HadoopFiles.exists(conf, new Path(p, "config.json")))
+    if (!Storage.exists(conf, p)) throw NomoatException.inputData("model not found: " + uri);
+    if (Storage.isDirectory(conf, p)) {
+      if (!Storage.exists(conf, new Path(p, "config.json")))
         throw NomoatException.inputData("model directory " + uri + " has no config.json; expected a Hugging Face checkpoint "
             + "(config.json + model.safetensors or shards + tokenizer.json) or a .gguf file");
       return HfCheckpoint.load(conf, uri);
@@ -27,9 +25,9 @@ public final class ModelLoader {
   }
 
   private static boolean startsWithGgufMagic(Configuration conf, Path p) {
-    if (HadoopFiles.length(conf, p) < 4) return false;
+    if (Storage.length(conf, p) < 4) return false;
     byte[] magic = new byte[4];
-    try (FSDataInputStream in = HadoopFiles.open(conf, p)) {
+    try (FSDataInputStream in = Storage.open(conf, p)) {
       in.readFully(0, magic);
     } catch (IOException e) {
       throw NomoatException.io("cannot read " + p + ": " + e.getMessage(), e);

@@ -1,9 +1,10 @@
-package nomoat.pipeline.lora;
+package nomoat.pipeline.model;
 
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import nomoat.pipeline.model.LlamaConfig;
+import nomoat.pipeline.lora.LoraAdapter;
+import nomoat.pipeline.lora.LoraSpec;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,7 +27,7 @@ public final class LoraInit {
       for (String module : LoraSpec.ALL_MODULES) {
         if (!spec.adapts(layer, module)) continue;
         int[] io = inOut(config, module);
-        String path = LoraAdapter.modulePath(layer, module);
+        String path = LlamaWeights.modulePath(layer, module);
         SplittableRandom rnd = new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (path.hashCode() + 1L)));
         double bound = 1.0 / Math.sqrt(io[0]);
         double[] values = new double[spec.r() * io[0]];

@@ -1,4 +1,7 @@
-package nomoat.pipeline.model;
+package nomoat.pipeline.format;
+
+import nomoat.pipeline.model.LlamaConfig;
+import nomoat.pipeline.model.LlamaWeights;
 
 /**
  * A base model as loaded from a Hugging Face directory or a GGUF file: architecture, FP32 weights under HF

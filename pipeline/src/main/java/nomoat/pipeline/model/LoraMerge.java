@@ -1,8 +1,8 @@
-package nomoat.pipeline.lora;
+package nomoat.pipeline.model;
 
 import java.util.Map;
 import java.util.TreeMap;
-import nomoat.pipeline.model.LlamaWeights;
+import nomoat.pipeline.lora.LoraAdapter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
