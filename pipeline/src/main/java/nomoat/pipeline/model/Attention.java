@@ -93,7 +93,7 @@ final class Attention {
       INDArray dO = queryTile(doh, r, s), p = c.p[r];
       INDArray p3 = p.reshape('c', (long) s.b * s.nkv, (long) s.g() * rows, keys);
       INDArray dp = gemm.bmm(dO, keyPrefix(c.vh, keys, s), false, true);                       // dP = dO V^T
-      if (needDv) addToKeyPrefix(gemm, dvh, p3, dO, true, keys, s);                                  // dV += P^T dO
+      if (needDv) addToKeyPrefix(gemm, dvh, p3, dO, true, keys, s);                             // dV += P^T dO
       if (!needDq && !needDk) continue;
       INDArray flat = dp.reshape('c', (long) s.b * s.nh * rows, keys);
       Kernels.softmaxBackward(flat, p);                                                         // dS, in dp
@@ -102,7 +102,7 @@ final class Attention {
         if (dqh == null) dqh = dq.reshape('c', (long) s.b * s.nh * s.t, s.d);
         else putQueryTile(dqh, dq, r, s);
       }
-      if (needDk) addToKeyPrefix(gemm, dkh, dp, queryTile(c.qs, r, s), true, keys, s);                // dK += dS^T (sQ)
+      if (needDk) addToKeyPrefix(gemm, dkh, dp, queryTile(c.qs, r, s), true, keys, s);          // dK += dS^T (sQ)
     }
     return new INDArray[] {
         needDq ? Kernels.fromHeads(dqh, rope == null ? null : rope.cosQ, rope == null ? null : rope.sinQ, s.b, s.t, s.nh, s.d, scale) : null,

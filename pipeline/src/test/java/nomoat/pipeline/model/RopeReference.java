@@ -19,7 +19,9 @@ final class RopeReference {
       r[(h + i) * d + i] = -1;
       r[i * d + h + i] = 1;
     }
-    return Ops.fromDoubles(r, dt, d, d);
+    INDArray m = org.nd4j.linalg.factory.Nd4j.createUninitialized(dt, d, d);
+    Buffers.put(m, 0, r, 0, r.length);
+    return m;
   }
 
   /** x [N, heads*d] -> rotated [N, heads*d]. */
