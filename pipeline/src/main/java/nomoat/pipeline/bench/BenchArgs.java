@@ -2,11 +2,12 @@ package nomoat.pipeline.bench;
 
 import java.util.ArrayList;
 import java.util.List;
+import nomoat.pipeline.model.EngineOptions;
 
 /** Command line of {@link EngineBench}; the same flags and defaults as peer_bench.py where they overlap. */
 record BenchArgs(List<String> configs, List<String> targets, Integer steps, int warmup, int r, double alpha,
                  int threads, long seed, String jsonOut, String child, String config, List<String> childJvmOpts,
-                 boolean profile, int retries, double maxForeign, int jitSettle) {
+                 boolean profile, int retries, double maxForeign, int jitSettle, EngineOptions.GemmPath gemm) {
 
   static final String USAGE = """
       usage: EngineBench [--configs A,B] [--targets qv,all7] [--steps N (default A:16, B:6)] [--warmup 2]
@@ -17,6 +18,7 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
                          processes used more than that share of the CPUs; keep the least disturbed attempt)
                          [--jit-settle 150]   (after --warmup, keep warming up, at most this many more steps, until
                          the JIT compiler has been idle for 3 steps: steady state; 0 = exactly --warmup steps)
+                         [--gemm openblas|nd4j]   (the engine's matrix products: straight through cblas, or ND4J's gemm)
       Each (config, targets) pair and the SGEMM peak run in their own JVM so peak RSS is per run.""";
 
   static BenchArgs parse(String[] argv) {
@@ -31,6 +33,7 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
     int retries = 0;
     double maxForeign = 0.05;
     int jitSettle = 150;
+    EngineOptions.GemmPath gemm = EngineOptions.GemmPath.OPENBLAS;
     for (int i = 0; i < argv.length; i++) {
       String flag = argv[i];
       if (flag.equals("-h") || flag.equals("--help")) throw new IllegalArgumentException(USAGE);
@@ -56,6 +59,11 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
         case "--retries" -> retries = Integer.parseInt(v);
         case "--max-foreign" -> maxForeign = Double.parseDouble(v);
         case "--jit-settle" -> jitSettle = Integer.parseInt(v);
+        case "--gemm" -> gemm = switch (v) {
+          case "openblas" -> EngineOptions.GemmPath.OPENBLAS;
+          case "nd4j" -> EngineOptions.GemmPath.ND4J;
+          default -> throw new IllegalArgumentException("--gemm must be openblas or nd4j, got " + v);
+        };
         default -> throw new IllegalArgumentException("unknown option " + flag + "\n" + USAGE);
       }
     }
@@ -65,7 +73,7 @@ record BenchArgs(List<String> configs, List<String> targets, Integer steps, int 
     if (retries < 0) throw new IllegalArgumentException("--retries must be >= 0");
     if (jitSettle < 0) throw new IllegalArgumentException("--jit-settle must be >= 0");
     return new BenchArgs(configs, targets, steps, warmup, r, alpha, threads, seed, jsonOut, child, config, jvmOpts, profile,
-        retries, maxForeign, jitSettle);
+        retries, maxForeign, jitSettle, gemm);
   }
 
   int stepsFor(String config) { return steps != null ? steps : config.equalsIgnoreCase("A") ? 16 : 6; }

@@ -167,12 +167,11 @@ public final class EngineBench {
     for (String opt : ManagementFactory.getRuntimeMXBean().getInputArguments())
       if (!opt.startsWith("-agentlib") && !opt.startsWith("-javaagent")) cmd.add(opt);
     cmd.addAll(CHILD_MEMORY_OPTS);
-    cmd.add("-Dnomoat.engine.threads=" + a.threads());
     cmd.addAll(a.childJvmOpts());
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(EngineBench.class.getName());
-    cmd.addAll(List.of("--threads", Integer.toString(a.threads())));
+    cmd.addAll(List.of("--threads", Integer.toString(a.threads()), "--gemm", a.gemm().name().toLowerCase(java.util.Locale.ROOT)));
     cmd.addAll(childArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
     pb.environment().put("OMP_NUM_THREADS", Integer.toString(a.threads()));

@@ -8,6 +8,7 @@ import java.util.SplittableRandom;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.Batch;
+import nomoat.pipeline.model.EngineOptions;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaModel;
 import nomoat.pipeline.train.AdamW;
@@ -27,7 +28,8 @@ final class TrainStepBench {
   static Map<String, Object> run(BenchArgs a, BenchModel m, String targets) throws java.io.IOException {
     double rssStart = ProcessMemory.now().rssMib();
     LlamaConfig config = m.toLlamaConfig();
-    LlamaModel model = new LlamaModel(RandomLlama.weights(config, a.seed()));
+    LlamaModel model = new LlamaModel(RandomLlama.weights(config, a.seed()),
+        EngineOptions.defaults().withThreads(a.threads()).withGemm(a.gemm()));
     LoraSpec spec = new LoraSpec(a.r(), a.alpha(), 0.0, BenchModel.targets(targets), null, false);
     LoraAdapter adapter = nomoat.pipeline.model.LoraInit.create(spec, config, a.seed(), DataType.FLOAT);
     long loraParams = AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();

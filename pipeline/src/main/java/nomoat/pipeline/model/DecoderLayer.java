@@ -9,8 +9,9 @@ final class DecoderLayer {
   final RmsNorm inputNorm, postNorm;
   final Linear q, k, v, o;
   final Mlp mlp;
+  private final Gemm gemm;      // attention's products (the projections hold their own)
 
-  DecoderLayer(int index, RmsNorm inputNorm, Linear q, Linear k, Linear v, Linear o, RmsNorm postNorm, Mlp mlp) {
+  DecoderLayer(int index, RmsNorm inputNorm, Linear q, Linear k, Linear v, Linear o, RmsNorm postNorm, Mlp mlp, Gemm gemm) {
     this.index = index;
     this.inputNorm = inputNorm;
     this.q = q;
@@ -19,14 +20,19 @@ final class DecoderLayer {
     this.o = o;
     this.postNorm = postNorm;
     this.mlp = mlp;
+    this.gemm = gemm;
   }
 
   record Cache(RmsNorm.Cache n1, Linear.Cache q, Linear.Cache k, Linear.Cache v, Attention.Cache attn, Linear.Cache o,
                RmsNorm.Cache n2, Mlp.Cache mlp) {}
 
-  /** The per-step inputs every layer shares. */
-  record Step(Attention.Shape shape, INDArray[] masks, Attention.RopeTables rope, Map<String, ActiveLora> lora) {}
+  /**
+   * The per-step inputs every layer shares: what the tokens attend to, their rotary tables, the adapters, and when
+   * decoding the key/value cache (null for training and scoring).
+   */
+  record Step(Attention.Shape shape, INDArray[] masks, Attention.RopeTables rope, Map<String, ActiveLora> lora, KvCache kv) {}
 
+  /** x [N, H] -> the block's output [N, H]; with save != null, save[0] gets what backward needs. */
   INDArray forward(INDArray x, Step st, Cache[] save) {
     boolean keep = save != null;
     RmsNorm.Cache[] n1 = keep ? new RmsNorm.Cache[1] : null, n2 = keep ? new RmsNorm.Cache[1] : null;
@@ -39,7 +45,8 @@ final class DecoderLayer {
     INDArray qp = q.forward(h, st.lora.get(q.path), cq);                                  // [N, nh*d]
     INDArray kp = k.forward(h, st.lora.get(k.path), ck);                                  // [N, nkv*d]
     INDArray vs = v.forward(h, st.lora.get(v.path), cv);                                   // [N, nkv*d]
-    INDArray att = Attention.forward(qp, kp, vs, st.rope(), st.masks, st.shape, ca);        // rotary applied inside; [N, nh*d]
+    INDArray att = Attention.forward(gemm, qp, kp, vs, st.rope(), st.masks, st.shape,      // rotary applied inside; [N, nh*d]
+        st.kv == null ? null : st.kv.layer(index), ca);
     INDArray x2 = o.forward(att, st.lora.get(o.path), co, x);                               // x + o(att) [N, H]
     INDArray y = mlp.forward(postNorm.forward(x2, n2), st.lora, cm, x2);                     // x2 + mlp(n2 x2)
     if (keep) save[0] = new Cache(n1[0], cq[0], ck[0], cv[0], ca[0], co[0], n2[0], cm[0]);
@@ -59,7 +66,7 @@ final class DecoderLayer {
     boolean needDatt = needDx || tq || tk || tv;
     INDArray datt = o.backward(dx2, c.o, lora.get(o.path), needDatt, grads);
     if (!needDatt) return null;
-    INDArray[] dqkv = Attention.backward(datt, c.attn, st.shape, st.rope(), needDx || tq, needDx || tk, needDx || tv);
+    INDArray[] dqkv = Attention.backward(gemm, datt, c.attn, st.shape, st.rope(), needDx || tq, needDx || tk, needDx || tv);
     INDArray dh = null;                                                // dq, dk: already back through the rotation
     if (dqkv[0] != null) dh = q.backward(dqkv[0], c.q, lora.get(q.path), needDx, grads, dh);  // summed into dh
     if (dqkv[1] != null) dh = k.backward(dqkv[1], c.k, lora.get(k.path), needDx, grads, dh);

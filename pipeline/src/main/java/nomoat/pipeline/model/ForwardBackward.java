@@ -21,13 +21,8 @@ public final class ForwardBackward {
    */
   public static StepResult run(LlamaModel model, List<LoraAdapter> frozen, LoraAdapter trainable, Batch batch, long seed) {
     model.checkAdapters(frozen, trainable);
-    int shards = Math.min(batch.batchSize(), EngineThreads.get());
-    int per = (batch.batchSize() + shards - 1) / shards;
-    int n = (batch.batchSize() + per - 1) / per;
-    List<StepResult> parts = EngineThreads.runAll(n, i -> {
-      int from = i * per, to = Math.min(batch.batchSize(), from + per);
-      return runRows(model, frozen, trainable, n == 1 ? batch : batch.rows(from, to), seed, (long) from * batch.seqLen());
-    });
+    List<StepResult> parts = EngineThreads.overRows(model.options().threads(), batch,
+        (rows, from) -> runRows(model, frozen, trainable, rows, seed, (long) from * batch.seqLen()));
     StepResult r = parts.get(0);
     for (int i = 1; i < parts.size(); i++) {
       StepResult p = parts.get(i);
@@ -48,7 +43,7 @@ public final class ForwardBackward {
           grads.b(path, trainable.b().get(path));
         }
       }
-    double lossSum = Ops.inStepWorkspace(() -> lossAndBackward(model, ActiveLora.collect(frozen, trainable, seed, firstToken), batch, grads));
+    double lossSum = model.workspaces.step(() -> lossAndBackward(model, ActiveLora.collect(frozen, trainable, seed, firstToken), batch, grads));
     return new StepResult(lossSum, batch.lossRows().length, new TreeMap<>(grads.dA), new TreeMap<>(grads.dB));
   }
 
@@ -59,13 +54,9 @@ public final class ForwardBackward {
     int lowest = layers.size();
     for (DecoderLayer l : layers) if (l.trains(lora)) { lowest = l.index; break; }
 
-    // forward: x [N, H]
-    DecoderLayer.Cache[][] caches = new DecoderLayer.Cache[layers.size()][];
-    INDArray x = model.embed(batch.inputIds());
-    for (DecoderLayer l : layers) {
-      caches[l.index] = l.index >= lowest ? new DecoderLayer.Cache[1] : null;
-      x = l.forward(x, st, caches[l.index]);
-    }
+    // forward, keeping what backward needs from the lowest trained layer up: x [N, H]
+    DecoderLayer.Cache[] caches = new DecoderLayer.Cache[layers.size()];
+    INDArray x = model.forward(batch.inputIds(), st, caches, lowest);
     // loss on the rows that predict a trained token
     int[] rows = batch.lossRows();
     double lossSum = 0;
@@ -75,17 +66,17 @@ public final class ForwardBackward {
       INDArray hn = model.finalNorm.forward(Nd4j.pullRows(x, 1, rows), nc);          // [M, H]
       boolean backward = lowest < layers.size();
       INDArray dhn = backward ? Nd4j.createUninitialized(hn.dataType(), hn.shape()) : null;
-      for (double v : CrossEntropy.forwardBackward(hn, model.head, targets, dhn)) lossSum += v;
+      for (double v : CrossEntropy.forwardBackward(hn, model.head, targets, dhn, model.gemm, model.workspaces)) lossSum += v;
       if (backward) {
         INDArray dsel = model.finalNorm.backward(dhn, nc[0]);                         // [M, H]
-        INDArray dx = Kernels.scatterRows(dsel, rows, batch.numTokens());             // [N, H], zero where no loss
+        INDArray dx = Buffers.scatterRows(dsel, rows, batch.numTokens());             // [N, H], zero where no loss
         for (int i = layers.size() - 1; i >= lowest; i--) {
           // each layer's backward temporaries live in a scratch workspace reused by the next layer
           DecoderLayer l = layers.get(i);
           INDArray dy = dx;
-          DecoderLayer.Cache c = caches[i][0];
+          DecoderLayer.Cache c = caches[i];
           boolean needDx = i > lowest;
-          dx = Ops.inWorkspace("nomoat-backward", () -> Ops.keep(l.backward(dy, c, st, needDx, grads)));
+          dx = model.workspaces.run("nomoat-backward", () -> model.workspaces.keep(l.backward(dy, c, st, needDx, grads)));
         }
       }
     }

@@ -18,16 +18,55 @@ import org.nd4j.linalg.factory.Nd4j;
  * per core, their op-executioner path adds a fixed cost per call and, with two threads calling at once, more per
  * product than the same cblas call (dated numbers: README, "Benchmarks"), and a batched matmul is one cblas call per
  * batch entry anyway. Anything cblas cannot take as it is (another dtype, strided rows, the CUDA backend) goes to
- * ND4J unchanged.
+ * ND4J unchanged. One instance per {@link EngineOptions.GemmPath}; the layers use their model's.
  */
 final class Gemm {
-  private Gemm() {}
+  /** The CPU backend (not CUDA) and a loadable OpenBLAS: cblas can be called directly. */
+  static final boolean OPENBLAS_REACHABLE = openblasReachable();
 
-  /** The CPU backend (not CUDA) and a loadable OpenBLAS; -Dnomoat.nd4jGemm=true forces ND4J's path (for comparison). */
-  static final boolean DIRECT = direct();
+  /** Straight through cblas where possible (where OpenBLAS is reachable), else ND4J. */
+  static final Gemm OPENBLAS = new Gemm(OPENBLAS_REACHABLE);
+  /** Always ND4J's own gemm/matmul (for comparison). */
+  static final Gemm ND4J = new Gemm(false);
 
-  private static boolean direct() {
-    if (Boolean.getBoolean("nomoat.nd4jGemm")) return false;
+  static Gemm of(EngineOptions.GemmPath path) {
+    return path == EngineOptions.GemmPath.ND4J ? ND4J : OPENBLAS;
+  }
+
+  private final boolean direct;
+
+  private Gemm(boolean direct) { this.direct = direct; }
+
+  /** Whether products go straight to cblas (when the operands allow it). */
+  boolean direct() { return direct; }
+
+  /** a @ b with optional transposes (no copies: BLAS transpose flags), a new c-order array. */
+  INDArray mm(INDArray a, INDArray b, boolean ta, boolean tb) {
+    return product(a, b, ta, tb, 1.0);
+  }
+
+  /** alpha * (a @ b), as {@link #mm(INDArray, INDArray, boolean, boolean)}. */
+  INDArray mm(INDArray a, INDArray b, boolean ta, boolean tb, double alpha) {
+    return product(a, b, ta, tb, alpha);
+  }
+
+  /** c = alpha * op(a) @ op(b) + beta * c, written into c. */
+  void mmInto(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
+    if (!direct || !sameFloatingType(a, b, c) || !direct2d(a, b, c, ta, tb, alpha, beta))
+      Nd4j.gemm(a, b, c, ta, tb, alpha, beta);
+  }
+
+  /** Batched product of 3D c-order arrays [batch, rows, cols]: a new [batch, m, n] array. */
+  INDArray bmm(INDArray a, INDArray b, boolean ta, boolean tb) {
+    return batched(a, b, null, ta, tb, 1.0, 0.0);
+  }
+
+  /** c[i] = op(a[i]) @ op(b[i]) + beta * c[i] for 3D c-order arrays. */
+  void bmmInto(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double beta) {
+    batched(a, b, c, ta, tb, 1.0, beta);
+  }
+
+  private static boolean openblasReachable() {
     try {
       if (!Nd4j.getBackend().getClass().getName().contains("Cpu")) return false;
       org.bytedeco.javacpp.Loader.load(openblas_nolapack.class);
@@ -61,16 +100,10 @@ final class Gemm {
     return a.dataType() == DataType.FLOAT ? new FloatPointer(base).position(pos) : new DoublePointer(base).position(pos);
   }
 
-  /** c = alpha * op(a) @ op(b) + beta * c. */
-  static void into(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
-    if (!DIRECT || !sameFloatingType(a, b, c) || !direct2d(a, b, c, ta, tb, alpha, beta))
-      Nd4j.gemm(a, b, c, ta, tb, alpha, beta);
-  }
-
   /** alpha * op(a) @ op(b) as a new c-order array. */
-  static INDArray product(INDArray a, INDArray b, boolean ta, boolean tb, double alpha) {
+  private INDArray product(INDArray a, INDArray b, boolean ta, boolean tb, double alpha) {
     long m = ta ? a.columns() : a.rows(), n = tb ? b.rows() : b.columns();
-    if (!DIRECT || !sameFloatingType(a, b, a)) {
+    if (!direct || !sameFloatingType(a, b, a)) {
       INDArray c = Nd4j.gemm(a, b, ta, tb);
       return alpha == 1.0 ? c : c.muli(alpha);
     }
@@ -86,7 +119,7 @@ final class Gemm {
    * Batched: for every i, c[i] = alpha * op(a[i]) @ op(b[i]) + beta * c[i], on 3D c-order contiguous arrays
    * [batch, rows, cols]. c == null allocates a new [batch, m, n] array (beta ignored).
    */
-  static INDArray batched(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
+  private INDArray batched(INDArray a, INDArray b, INDArray c, boolean ta, boolean tb, double alpha, double beta) {
     long batch = a.size(0);
     long m = ta ? a.size(2) : a.size(1), k = ta ? a.size(1) : a.size(2), n = tb ? b.size(1) : b.size(2);
     if ((tb ? b.size(2) : b.size(1)) != k || b.size(0) != batch)
@@ -97,7 +130,7 @@ final class Gemm {
       c = Nd4j.createUninitialized(a.dataType(), batch, m, n);
       beta = 0.0;
     }
-    if (!DIRECT || !sameFloatingType(a, b, c) || !Kernels.isPacked(a) || !Kernels.isPacked(b) || !Kernels.isPacked(c)) {
+    if (!direct || !sameFloatingType(a, b, c) || !Buffers.isPacked(a) || !Buffers.isPacked(b) || !Buffers.isPacked(c)) {
       INDArray r = Nd4j.matmul(a, b, null, ta, tb, false);
       if (alpha != 1.0) r.muli(alpha);
       if (fresh) return c.assign(r);

@@ -1,24 +1,31 @@
 package nomoat.pipeline.model;
 
+import static nomoat.pipeline.model.Buffers.checkC;
+import static nomoat.pipeline.model.Buffers.doubles;
+import static nomoat.pipeline.model.Buffers.floats;
+import static nomoat.pipeline.model.Buffers.isFloat;
+
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Fused elementwise kernels in plain Java, working on the arrays' native buffers row by row (no ND4J call per
- * elementwise step, no temporaries): softmax (with the additive attention mask and the cross-entropy target
- * read-out folded in), the softmax backward, and SwiGLU forward/backward. ND4J's own exp/sigmoid are scalar and
- * every ND4J op has a fixed call cost; these loops replace several ops each.
+ * Fused elementwise kernels in plain Java, working on the arrays' native buffers a block of rows at a time (no ND4J
+ * call per elementwise step, no temporaries): softmax (with the additive attention mask and the cross-entropy target
+ * read-out folded in), the softmax backward, SwiGLU forward/backward, the heads-layout copies with the rotary
+ * embedding folded in, and RMSNorm forward/backward. ND4J's own exp/sigmoid are scalar and every ND4J op has a fixed
+ * call cost; these loops replace several ops each. Buffer access lives in {@link Buffers}, the per-thread row blocks in
+ * named {@link Scratch} buffers.
  *
- * <p>FLOAT uses {@link #expInPlace}, a Cody-Waite range-reduced polynomial exp accurate to about 1 ulp that HotSpot
- * vectorises (about 0.5 ns per element against 4-6 ns for ND4J's scalar exp); DOUBLE uses
- * {@link Math#exp}, so the DOUBLE gradient tests exercise the same loops with exact arithmetic. Arrays must be
- * c-order and contiguous (what gemm, reshape of gemm outputs and createUninitialized give); anything else is
- * rejected loudly rather than read wrongly.
+ * <p>Every kernel has a FLOAT loop (production) and a DOUBLE loop (the gradient tests), side by side. They are two
+ * implementations of one formula, not one loop in two precisions: FLOAT works on blocks of rows shaped for HotSpot's
+ * vectoriser and uses {@link #expInPlace}, a Cody-Waite range-reduced polynomial exp accurate to about 1 ulp (about
+ * 0.5 ns per element against 4-6 ns for ND4J's scalar exp); DOUBLE is the plain per-row form with {@link Math#exp}.
+ * So the DOUBLE gradient tests (LayerGradientTest, ModelGradientTest) check the DOUBLE loops only; the FLOAT loops are
+ * checked by KernelsTest, which runs each kernel in FLOAT and in DOUBLE on the same inputs and compares them (and
+ * expf against Math.exp), and end to end by the FLOAT model tests (GenerationTest's llama2.c sample). A change to
+ * one loop of a kernel must be made to the other, and KernelsTest must cover it.
  */
 final class Kernels {
   private Kernels() {}
@@ -94,65 +101,24 @@ final class Kernels {
   }
 
   // ---------------------------------------------------------------------------------------------------------------
-  // buffer access
+  // per-thread scratch, named by what it holds (see Scratch)
 
-  /** Elements of a c-order contiguous array (throws otherwise). */
-  private static int checkC(INDArray a) {
-    if (!isPacked(a))
-      throw new IllegalArgumentException("kernel needs a c-order contiguous array, got shape "
-          + java.util.Arrays.toString(a.shape()) + " stride " + java.util.Arrays.toString(a.stride()));
-    return Math.toIntExact(a.length());
-  }
+  private static final Scratch ROWS = new Scratch();        // the rows a kernel computes on, in place
+  private static final Scratch MASK = new Scratch();        // softmax: the additive mask's rows
+  private static final Scratch EXP_TMP = new Scratch();     // expInPlace's second pass
+  private static final Scratch PROBS = new Scratch();       // softmax backward: the probabilities
+  private static final Scratch UP = new Scratch(), SIG = new Scratch(), SILU = new Scratch();   // SwiGLU's u, sigmoid(g), silu(g)
+  private static final Scratch COS = new Scratch(), SIN = new Scratch();   // rotary tables' rows
+  private static final Scratch HEADS = new Scratch();       // heads copies: the rows in their new layout
+  private static final Scratch ROTATED = new Scratch();     // rotate_half of a block of rows
+  private static final Scratch WEIGHTS = new Scratch();     // RMSNorm: w repeated for each row of a block
+  private static final Scratch OUT = new Scratch();         // RMSNorm forward: y
+  private static final Scratch XHAT = new Scratch(), RSTD = new Scratch(), RESIDUAL = new Scratch();  // RMSNorm backward
+  private static final Scratch ADDEND = new Scratch();      // addInPlace: the rows added
 
-  /** Whether a's elements lie in c order, back to back. */
-  static boolean isPacked(INDArray a) {
-    long[] shape = a.shape(), stride = a.stride();
-    long expect = 1;
-    for (int i = shape.length - 1; i >= 0; i--) {
-      if (shape[i] != 1 && stride[i] != expect) return false;
-      expect *= shape[i];
-    }
-    return true;
-  }
-
-  static boolean isFloat(INDArray a) {
-    DataType dt = a.dataType();
-    if (dt == DataType.FLOAT) return true;
-    if (dt == DataType.DOUBLE) return false;
-    throw new IllegalArgumentException("kernels run in FLOAT or DOUBLE, got " + dt);
-  }
-
-  static FloatBuffer floats(INDArray a) {
-    int n = checkC(a);
-    FloatPointer p = new FloatPointer(a.data().addressPointer());
-    return p.position(0).limit(n).capacity(n).asBuffer();
-  }
-
-  static DoubleBuffer doubles(INDArray a) {
-    int n = checkC(a);
-    DoublePointer p = new DoublePointer(a.data().addressPointer());
-    return p.position(0).limit(n).capacity(n).asBuffer();
-  }
-
-  /** Per-thread row scratch (several rows of a kernel at once). */
-  private static final ThreadLocal<float[][]> FROWS = ThreadLocal.withInitial(() -> new float[6][0]);
-  private static final ThreadLocal<double[][]> DROWS = ThreadLocal.withInitial(() -> new double[4][0]);
-
-  private static float[] frow(int i, int n) {
-    float[][] s = FROWS.get();
-    if (s[i].length < n) s[i] = new float[n];
-    return s[i];
-  }
-
-  private static double[] drow(int i, int n) {
-    double[][] s = DROWS.get();
-    if (s[i].length < n) s[i] = new double[n];
-    return s[i];
-  }
-
-  /** Scratch slot 1 holding the vector w [cols] repeated for reps rows. */
+  /** The WEIGHTS scratch holding the vector w [cols] repeated for reps rows. */
   private static float[] tiled(FloatBuffer w, int cols, int reps) {
-    float[] t = frow(1, cols * reps);
+    float[] t = WEIGHTS.floats(cols * reps);
     w.get(0, t, 0, cols);
     for (int i = 1; i < reps; i++) System.arraycopy(t, 0, t, i * cols, cols);
     return t;
@@ -175,7 +141,7 @@ final class Kernels {
     if (isFloat(z)) {
       FloatBuffer zb = floats(z), mb = mask == null ? null : floats(mask);
       int blkRows = block(cols), blk = blkRows * cols;
-      float[] zr = frow(0, blk), mr = mask == null ? null : frow(1, blk), tmp = frow(2, blk);
+      float[] zr = ROWS.floats(blk), mr = mask == null ? null : MASK.floats(blk), tmp = EXP_TMP.floats(blk);
       for (int r0 = 0; r0 < rows; r0 += blkRows) {
         int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
         zb.get(at, zr, 0, len);
@@ -200,7 +166,7 @@ final class Kernels {
       }
     } else {
       DoubleBuffer zb = doubles(z), mb = mask == null ? null : doubles(mask);
-      double[] row = drow(0, cols), mrow = mask == null ? null : drow(1, cols);
+      double[] row = ROWS.doubles(cols), mrow = mask == null ? null : MASK.doubles(cols);
       for (int i = 0; i < rows; i++) {
         int at = i * cols;
         zb.get(at, row, 0, cols);
@@ -236,7 +202,7 @@ final class Kernels {
     if (isFloat(dp)) {
       FloatBuffer db = floats(dp), pb = floats(p);
       int blkRows = block(cols), blk = blkRows * cols;
-      float[] d = frow(0, blk), pr = frow(1, blk);
+      float[] d = ROWS.floats(blk), pr = PROBS.floats(blk);
       for (int r0 = 0; r0 < rows; r0 += blkRows) {
         int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
         db.get(at, d, 0, len);
@@ -250,7 +216,7 @@ final class Kernels {
       }
     } else {
       DoubleBuffer db = doubles(dp), pb = doubles(p);
-      double[] d = drow(0, cols), pr = drow(1, cols);
+      double[] d = ROWS.doubles(cols), pr = PROBS.doubles(cols);
       for (int i = 0; i < rows; i++) {
         int at = i * cols;
         db.get(at, d, 0, cols);
@@ -277,7 +243,7 @@ final class Kernels {
     int n = checkC(g), cols = (int) g.size(g.rank() - 1), blk = block(cols) * cols;
     if (isFloat(g)) {
       FloatBuffer gb = floats(g), ub = floats(u), sb = floats(sigOut), hb = floats(h);
-      float[] ga = frow(0, blk), ua = frow(1, blk), sa = frow(2, blk), tmp = frow(3, blk);
+      float[] ga = ROWS.floats(blk), ua = UP.floats(blk), sa = SIG.floats(blk), tmp = EXP_TMP.floats(blk);
       for (int at = 0; at < n; at += blk) {
         int len = Math.min(blk, n - at);
         gb.get(at, ga, 0, len);
@@ -296,7 +262,7 @@ final class Kernels {
       }
     } else {
       DoubleBuffer gb = doubles(g), ub = doubles(u), sb = doubles(sigOut), hb = doubles(h);
-      double[] ga = drow(0, blk), ua = drow(1, blk), sa = drow(2, blk);
+      double[] ga = ROWS.doubles(blk), ua = UP.doubles(blk), sa = SIG.doubles(blk);
       for (int at = 0; at < n; at += blk) {
         int len = Math.min(blk, n - at);
         gb.get(at, ga, 0, len);
@@ -326,7 +292,7 @@ final class Kernels {
     int n = checkC(da), cols = (int) da.size(da.rank() - 1), blk = block(cols) * cols;
     if (isFloat(da)) {
       FloatBuffer db = floats(da), ub = floats(u), sb = floats(sig), lb = floats(silu), ob = floats(du);
-      float[] d = frow(0, blk), ua = frow(1, blk), sa = frow(2, blk), la = frow(3, blk);
+      float[] d = ROWS.floats(blk), ua = UP.floats(blk), sa = SIG.floats(blk), la = SILU.floats(blk);
       for (int at = 0; at < n; at += blk) {
         int len = Math.min(blk, n - at);
         db.get(at, d, 0, len);
@@ -343,7 +309,7 @@ final class Kernels {
       }
     } else {
       DoubleBuffer db = doubles(da), ub = doubles(u), sb = doubles(sig), lb = doubles(silu), ob = doubles(du);
-      double[] d = drow(0, blk), ua = drow(1, blk), sa = drow(2, blk), la = drow(3, blk);
+      double[] d = ROWS.doubles(blk), ua = UP.doubles(blk), sa = SIG.doubles(blk), la = SILU.doubles(blk);
       for (int at = 0; at < n; at += blk) {
         int len = Math.min(blk, n - at);
         db.get(at, d, 0, len);
@@ -378,7 +344,7 @@ final class Kernels {
       // one batch row at a time: x rows [T, heads*d] in, heads block [heads*T, d] out, both contiguous
       FloatBuffer xb = floats(x), ob = floats(out), cb = rope ? floats(cos) : null, sb = rope ? floats(sin) : null;
       int chunk = t * w;
-      float[] xr = frow(0, chunk), cr = rope ? frow(1, chunk) : null, sr = rope ? frow(2, chunk) : null, o = frow(3, chunk);
+      float[] xr = ROWS.floats(chunk), cr = rope ? COS.floats(chunk) : null, sr = rope ? SIN.floats(chunk) : null, o = HEADS.floats(chunk);
       float sc = (float) scale;
       for (int bi = 0; bi < b; bi++) {
         int at = bi * chunk;
@@ -388,7 +354,7 @@ final class Kernels {
           sb.get(at, sr, 0, chunk);
         }
         if (rope) {                                   // rotate in place, in the [T, heads*d] layout
-          float[] rr = frow(4, chunk);                // rotate_half(x) = [-x2, x1] per head
+          float[] rr = ROTATED.floats(chunk);          // rotate_half(x) = [-x2, x1] per head
           for (int seg = 0; seg < chunk; seg += d) {
             System.arraycopy(xr, seg + half, rr, seg, half);
             System.arraycopy(xr, seg, rr, seg + half, half);
@@ -405,7 +371,7 @@ final class Kernels {
       }
     } else {
       DoubleBuffer xb = doubles(x), ob = doubles(out), cb = rope ? doubles(cos) : null, sb = rope ? doubles(sin) : null;
-      double[] xr = drow(0, w), cr = rope ? drow(1, w) : null, sr = rope ? drow(2, w) : null, o = drow(3, d);
+      double[] xr = ROWS.doubles(w), cr = rope ? COS.doubles(w) : null, sr = rope ? SIN.doubles(w) : null, o = HEADS.doubles(d);
       for (int bi = 0; bi < b; bi++)
         for (int ti = 0; ti < t; ti++) {
           int at = (bi * t + ti) * w;
@@ -441,7 +407,7 @@ final class Kernels {
     if (isFloat(g)) {
       FloatBuffer gb = floats(g), ob = floats(out), cb = rope ? floats(cos) : null, sb = rope ? floats(sin) : null;
       int chunk = t * w;
-      float[] gr = frow(0, chunk), cr = rope ? frow(1, chunk) : null, sr = rope ? frow(2, chunk) : null, o = frow(3, chunk);
+      float[] gr = ROWS.floats(chunk), cr = rope ? COS.floats(chunk) : null, sr = rope ? SIN.floats(chunk) : null, o = HEADS.floats(chunk);
       float sc = (float) scale;
       for (int bi = 0; bi < b; bi++) {
         int at = bi * chunk;
@@ -453,7 +419,8 @@ final class Kernels {
         for (int ti = 0; ti < t; ti++)
           for (int h = 0; h < heads; h++) System.arraycopy(gr, (h * t + ti) * d, o, ti * w + h * d, d);
         if (rope) {                                   // dx = g cos + rotate_half^T(g sin), rotate_half^T([y1, y2]) = [y2, -y1]
-          float[] ys = frow(4, chunk), rr = frow(0, chunk);   // gr (slot 0) is no longer needed
+          // g * sin goes into the ROWS scratch: g's rows are already in o
+          float[] ys = gr, rr = ROTATED.floats(chunk);
           for (int j = 0; j < chunk; j++) ys[j] = o[j] * sr[j];
           for (int seg = 0; seg < chunk; seg += d) {
             System.arraycopy(ys, seg + half, rr, seg, half);
@@ -469,7 +436,7 @@ final class Kernels {
       }
     } else {
       DoubleBuffer gb = doubles(g), ob = doubles(out), cb = rope ? doubles(cos) : null, sb = rope ? doubles(sin) : null;
-      double[] gr = drow(0, w), cr = rope ? drow(1, w) : null, sr = rope ? drow(2, w) : null, o = drow(3, w);
+      double[] gr = ROWS.doubles(w), cr = rope ? COS.doubles(w) : null, sr = rope ? SIN.doubles(w) : null, o = HEADS.doubles(w);
       for (int bi = 0; bi < b; bi++)
         for (int ti = 0; ti < t; ti++) {
           int at = (bi * t + ti) * w;
@@ -506,7 +473,7 @@ final class Kernels {
     if (isFloat(x)) {
       FloatBuffer xb = floats(x), wb = floats(w), hb = floats(xhatOut), rb = floats(rstdOut), yb = floats(y);
       int blkRows = block(cols), blk = blkRows * cols;
-      float[] xr = frow(0, blk), wr = tiled(wb, cols, blkRows), yr = frow(2, blk), rr = frow(3, blkRows);
+      float[] xr = ROWS.floats(blk), wr = tiled(wb, cols, blkRows), yr = OUT.floats(blk), rr = RSTD.floats(blkRows);
       for (int r0 = 0; r0 < rows; r0 += blkRows) {
         int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
         xb.get(at, xr, 0, len);
@@ -526,7 +493,7 @@ final class Kernels {
       }
     } else {
       DoubleBuffer xb = doubles(x), wb = doubles(w), hb = doubles(xhatOut), rb = doubles(rstdOut), yb = doubles(y);
-      double[] xr = drow(0, cols), wr = drow(1, cols), yr = drow(2, cols);
+      double[] xr = ROWS.doubles(cols), wr = WEIGHTS.doubles(cols), yr = OUT.doubles(cols);
       wb.get(0, wr, 0, cols);
       for (int i = 0; i < rows; i++) {
         int at = i * cols;
@@ -560,8 +527,8 @@ final class Kernels {
       FloatBuffer db = floats(dy), wb = floats(w), hb = floats(xhat), rb = floats(rstd), ob = floats(dx);
       FloatBuffer pb = plus == null ? null : floats(plus);
       int blkRows = block(cols), blk = blkRows * cols;
-      float[] g = frow(0, blk), wr = tiled(wb, cols, blkRows), hr = frow(2, blk), rr = frow(3, blkRows);
-      float[] pr = plus == null ? null : frow(4, blk);
+      float[] g = ROWS.floats(blk), wr = tiled(wb, cols, blkRows), hr = XHAT.floats(blk), rr = RSTD.floats(blkRows);
+      float[] pr = plus == null ? null : RESIDUAL.floats(blk);
       for (int r0 = 0; r0 < rows; r0 += blkRows) {
         int nr = Math.min(blkRows, rows - r0), at = r0 * cols, len = nr * cols;
         db.get(at, g, 0, len);
@@ -582,7 +549,7 @@ final class Kernels {
     } else {
       DoubleBuffer db = doubles(dy), wb = doubles(w), hb = doubles(xhat), rb = doubles(rstd), ob = doubles(dx);
       DoubleBuffer pb = plus == null ? null : doubles(plus);
-      double[] g = drow(0, cols), wr = drow(1, cols), hr = drow(2, cols), pr = plus == null ? null : drow(3, cols);
+      double[] g = ROWS.doubles(cols), wr = WEIGHTS.doubles(cols), hr = XHAT.doubles(cols), pr = plus == null ? null : RESIDUAL.doubles(cols);
       wb.get(0, wr, 0, cols);
       for (int i = 0; i < rows; i++) {
         int at = i * cols;
@@ -613,7 +580,7 @@ final class Kernels {
     if (isFloat(dst)) {
       FloatBuffer db = floats(dst), sb = floats(src);
       int blk = 1 << 14;
-      float[] d = frow(0, blk), a = frow(1, blk);
+      float[] d = ROWS.floats(blk), a = ADDEND.floats(blk);
       for (int at = 0; at < n; at += blk) {
         int len = Math.min(blk, n - at);
         db.get(at, d, 0, len);
@@ -624,7 +591,7 @@ final class Kernels {
     } else {
       DoubleBuffer db = doubles(dst), sb = doubles(src);
       int blk = 1 << 13;
-      double[] d = drow(0, blk), a = drow(1, blk);
+      double[] d = ROWS.doubles(blk), a = ADDEND.doubles(blk);
       for (int at = 0; at < n; at += blk) {
         int len = Math.min(blk, n - at);
         db.get(at, d, 0, len);
@@ -633,54 +600,5 @@ final class Kernels {
         db.put(at, d, 0, len);
       }
     }
-  }
-
-  /** a[at, at + len) = v[off, off + len), widened for DOUBLE (a c-order contiguous FLOAT or DOUBLE array). */
-  static void put(INDArray a, int at, float[] v, int off, int len) {
-    if (isFloat(a)) {
-      floats(a).put(at, v, off, len);
-      return;
-    }
-    double[] d = drow(0, len);
-    for (int i = 0; i < len; i++) d[i] = v[off + i];
-    doubles(a).put(at, d, 0, len);
-  }
-
-  /** a[at, at + len) = v[off, off + len), rounded to float for FLOAT (a c-order contiguous FLOAT or DOUBLE array). */
-  static void put(INDArray a, int at, double[] v, int off, int len) {
-    if (!isFloat(a)) {
-      doubles(a).put(at, v, off, len);
-      return;
-    }
-    float[] f = frow(0, len);
-    for (int i = 0; i < len; i++) f[i] = (float) v[off + i];
-    floats(a).put(at, f, 0, len);
-  }
-
-  /** out [n, cols]: out[rows[i]] = src[i] for src [rows.length, cols], zero elsewhere. */
-  static INDArray scatterRows(INDArray src, int[] rows, int n) {
-    int cols = (int) src.size(1);
-    INDArray out = Nd4j.zeros(src.dataType(), n, cols);
-    int m = checkC(src);
-    if (isFloat(src)) {
-      float[] s = frow(0, m);
-      floats(src).get(0, s, 0, m);
-      FloatBuffer ob = floats(out);
-      for (int i = 0; i < rows.length; i++) ob.put(rows[i] * cols, s, i * cols, cols);
-    } else {
-      double[] s = drow(0, m);
-      doubles(src).get(0, s, 0, m);
-      DoubleBuffer ob = doubles(out);
-      for (int i = 0; i < rows.length; i++) ob.put(rows[i] * cols, s, i * cols, cols);
-    }
-    return out;
-  }
-
-  /** A new c-order copy of a packed array (one memcpy, no ND4J op). */
-  static INDArray copyOf(INDArray a) {
-    INDArray c = Nd4j.createUninitialized(a.dataType(), a.shape());
-    if (!isPacked(a)) return c.assign(a);
-    org.bytedeco.javacpp.Pointer.memcpy(c.data().addressPointer(), a.data().addressPointer(), a.length() * a.dataType().width());
-    return c;
   }
 }

@@ -13,11 +13,13 @@ final class Linear {
   final String path;      // "model.layers.3.self_attn.q_proj"
   final INDArray w;       // [out, in]
   final INDArray bias;    // [out] or null
+  private final Gemm gemm;
 
-  Linear(String path, INDArray w, INDArray bias) {
+  Linear(String path, INDArray w, INDArray bias, Gemm gemm) {
     this.path = path;
     this.w = w;
     this.bias = bias;
+    this.gemm = gemm;
   }
 
   /** What backward needs: the input, the (dropped-out) input the adapter saw, u = drop(x) A^T [N, r]. */
@@ -33,14 +35,14 @@ final class Linear {
    */
   INDArray forward(INDArray x, ActiveLora lora, Cache[] save, INDArray residual) {
     INDArray y;                                                               // [N, out]
-    if (residual == null) y = Ops.mm(x, w, false, true);
-    else Ops.mmInto(x, w, y = Kernels.copyOf(residual), false, true, 1.0, 1.0);
+    if (residual == null) y = gemm.mm(x, w, false, true);
+    else gemm.mmInto(x, w, y = Buffers.copyOf(residual), false, true, 1.0, 1.0);
     if (bias != null) y.addiRowVector(bias);
     INDArray xd = null, mask = null, u = null;
     if (lora != null) {
       for (int f = 0; f < lora.frozenA.size(); f++) {
-        INDArray uf = Ops.mm(x, lora.frozenA.get(f), false, true);          // [N, r]
-        Ops.mmInto(uf, lora.frozenB.get(f), y, false, true, lora.frozenScale.get(f), 1.0);
+        INDArray uf = gemm.mm(x, lora.frozenA.get(f), false, true);          // [N, r]
+        gemm.mmInto(uf, lora.frozenB.get(f), y, false, true, lora.frozenScale.get(f), 1.0);
       }
       if (lora.trainable()) {
         xd = x;
@@ -48,8 +50,8 @@ final class Linear {
           mask = dropoutMask(x.dataType(), x.rows(), x.columns(), lora.dropout, lora.dropoutSeed, lora.firstToken);
           xd = x.mul(mask);
         }
-        u = Ops.mm(xd, lora.a, false, true);                                 // [N, r]
-        Ops.mmInto(u, lora.b, y, false, true, lora.scale, 1.0);
+        u = gemm.mm(xd, lora.a, false, true);                                 // [N, r]
+        gemm.mmInto(u, lora.b, y, false, true, lora.scale, 1.0);
       }
     }
     if (save != null) save[0] = new Cache(x, xd, mask, u);
@@ -67,23 +69,23 @@ final class Linear {
   /** As above; with dxSum != null (and needDx) dx is added into dxSum, which is returned (sums over branches). */
   INDArray backward(INDArray dy, Cache c, ActiveLora lora, boolean needDx, Grads grads, INDArray dxSum) {
     INDArray dx = null;                                                       // [N, in]
-    if (needDx && dxSum == null) dx = Ops.mm(dy, w, false, false);
-    else if (needDx) Ops.mmInto(dy, w, dx = dxSum, false, false, 1.0, 1.0);
+    if (needDx && dxSum == null) dx = gemm.mm(dy, w, false, false);
+    else if (needDx) gemm.mmInto(dy, w, dx = dxSum, false, false, 1.0, 1.0);
     if (lora == null) return dx;
     if (needDx)
       for (int f = 0; f < lora.frozenA.size(); f++) {
-        INDArray duf = Ops.mm(dy, lora.frozenB.get(f), false, false);        // [N, r]
-        Ops.mmInto(duf, lora.frozenA.get(f), dx, false, false, lora.frozenScale.get(f), 1.0);
+        INDArray duf = gemm.mm(dy, lora.frozenB.get(f), false, false);        // [N, r]
+        gemm.mmInto(duf, lora.frozenA.get(f), dx, false, false, lora.frozenScale.get(f), 1.0);
       }
     if (lora.trainable()) {
       INDArray dB = grads.b(path, lora.b);
-      Ops.mmInto(dy, c.u, dB, true, false, lora.scale, 1.0);                 // dB += s dy^T u
-      INDArray du = Ops.mm(dy, lora.b, false, false, lora.scale);            // [N, r]
+      gemm.mmInto(dy, c.u, dB, true, false, lora.scale, 1.0);                 // dB += s dy^T u
+      INDArray du = gemm.mm(dy, lora.b, false, false, lora.scale);            // [N, r]
       INDArray dA = grads.a(path, lora.a);
-      Ops.mmInto(du, c.xd, dA, true, false, 1.0, 1.0);                       // dA += du^T drop(x)
+      gemm.mmInto(du, c.xd, dA, true, false, 1.0, 1.0);                       // dA += du^T drop(x)
       if (needDx) {
-        if (c.mask == null) Ops.mmInto(du, lora.a, dx, false, false, 1.0, 1.0);
-        else dx.addi(Ops.mm(du, lora.a, false, false).muli(c.mask));
+        if (c.mask == null) gemm.mmInto(du, lora.a, dx, false, false, 1.0, 1.0);
+        else dx.addi(gemm.mm(du, lora.a, false, false).muli(c.mask));
       }
     }
     return dx;
@@ -104,7 +106,7 @@ final class Linear {
         SplittableRandom rnd = new SplittableRandom(Seeds.mix(seed, firstRow + r0 + i));
         for (int j = i * c; j < (i + 1) * c; j++) m[j] = rnd.nextDouble() < p ? 0f : keep;
       }
-      Kernels.put(mask, r0 * c, m, 0, nr * c);
+      Buffers.put(mask, r0 * c, m, 0, nr * c);
     }
     return mask;
   }

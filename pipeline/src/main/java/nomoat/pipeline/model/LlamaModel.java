@@ -11,20 +11,32 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A LLaMA decoder over frozen weights: embedding, blocks, final norm, LM head. Immutable and safe to share
  * between threads (every step allocates its own activations), so an executor JVM can cache one instance.
- * Runs in the weights' dtype (FP32 in production; tests use DOUBLE).
+ * Runs in the weights' dtype (FP32 in production; tests use DOUBLE), with the {@link EngineOptions} it was built
+ * with. {@link #forward} is the one forward through the blocks: training, scoring and KV-cache decoding all run it.
  */
 public final class LlamaModel {
   private final LlamaWeights weights;
   private final LlamaConfig config;
+  private final EngineOptions options;
+  final Gemm gemm;
+  final Workspaces workspaces;
   final INDArray embed;            // [V, H]
   final INDArray head;             // [V, H]
   final List<DecoderLayer> layers;
   final RmsNorm finalNorm;
   final double[] invFreq;
 
+  /** With {@link EngineOptions#defaults()}. */
   public LlamaModel(LlamaWeights weights) {
+    this(weights, EngineOptions.defaults());
+  }
+
+  public LlamaModel(LlamaWeights weights, EngineOptions options) {
     this.weights = weights;
     this.config = weights.config();
+    this.options = options;
+    this.gemm = Gemm.of(options.gemm());
+    this.workspaces = Workspaces.of(options.workspaces());
     LlamaConfig c = config;
     embed = weights.get("model.embed_tokens.weight");
     head = weights.lmHead();
@@ -35,7 +47,7 @@ public final class LlamaModel {
           new RmsNorm(weights.get(p + "input_layernorm.weight"), c.rmsNormEps()),
           linear(i, "q_proj"), linear(i, "k_proj"), linear(i, "v_proj"), linear(i, "o_proj"),
           new RmsNorm(weights.get(p + "post_attention_layernorm.weight"), c.rmsNormEps()),
-          new Mlp(linear(i, "gate_proj"), linear(i, "up_proj"), linear(i, "down_proj"))));
+          new Mlp(linear(i, "gate_proj"), linear(i, "up_proj"), linear(i, "down_proj")), gemm));
     }
     layers = List.copyOf(ls);
     finalNorm = new RmsNorm(weights.get("model.norm.weight"), c.rmsNormEps());
@@ -44,12 +56,19 @@ public final class LlamaModel {
 
   private Linear linear(int layer, String module) {
     String path = LlamaWeights.modulePath(layer, module);
-    return new Linear(path, weights.get(path + ".weight"), weights.has(path + ".bias") ? weights.get(path + ".bias") : null);
+    return new Linear(path, weights.get(path + ".weight"), weights.has(path + ".bias") ? weights.get(path + ".bias") : null, gemm);
   }
 
   public LlamaConfig config() { return config; }
 
   public LlamaWeights weights() { return weights; }
+
+  public EngineOptions options() { return options; }
+
+  /** The same frozen weights run with other engine options (the weights are shared, not copied). */
+  public LlamaModel withOptions(EngineOptions other) {
+    return other.equals(options) ? this : new LlamaModel(weights, other);
+  }
 
   public DataType dataType() { return embed.dataType(); }
 
@@ -87,31 +106,78 @@ public final class LlamaModel {
     return Rope.tables(invFreq, positions, heads, dataType());
   }
 
-  /** Everything the layers share during one step over a batch. */
-  DecoderLayer.Step step(Batch batch, Map<String, ActiveLora> lora) {
-    LlamaConfig c = config;
-    int b = batch.batchSize(), t = batch.seqLen(), nh = c.numHeads();
-    INDArray[] rq = rope(batch.positionIds(), nh), rk = c.numKvHeads() == nh ? rq : rope(batch.positionIds(), c.numKvHeads());
-    Attention.Shape shape = new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim(), Math.min(t, Attention.tileRows));
-    INDArray[] masks = new INDArray[shape.tiles()];
-    for (int tile = 0; tile < masks.length; tile++) {
-      int r0 = shape.start(tile), r1 = shape.end(tile), rows = r1 - r0, size = rows * r1;
-      INDArray m = Nd4j.createUninitialized(dataType(), (long) b * nh * rows, r1);
-      float[] block = new float[size];                          // one batch row's [rows, r1] block; the same for every head
-      for (int r = 0; r < b; r++) {
-        java.util.Arrays.fill(block, 0f);
-        for (int tq = r0; tq < r1; tq++) {
-          int row = (tq - r0) * r1;
-          boolean any = false;
-          for (int tk = 0; tk < r1; tk++)
-            if (!batch.attends(r, tq, tk)) block[row + tk] = (float) Attention.MASKED;   // exact in float
-            else any = true;
-          if (!any) block[row + tq] = 0;   // a padding query that sees nothing attends to itself (output unused)
-        }
-        for (int h = 0; h < nh; h++) Kernels.put(m, (r * nh + h) * size, block, 0, size);
-      }
-      masks[tile] = m;
+  /**
+   * The decoder stack over token ids: embedding, then every block; returns the hidden states before the final norm
+   * [ids.length, H]. With save != null, every layer from saveFrom up stores what its backward needs in save[layer].
+   * The step says what the tokens attend to (and, when decoding, holds the key/value cache).
+   */
+  INDArray forward(int[] ids, DecoderLayer.Step st, DecoderLayer.Cache[] save, int saveFrom) {
+    INDArray x = embed(ids);                                                   // [N, H]
+    for (DecoderLayer l : layers) {
+      DecoderLayer.Cache[] c = save != null && l.index >= saveFrom ? new DecoderLayer.Cache[1] : null;
+      x = l.forward(x, st, c);
+      if (c != null) save[l.index] = c[0];
     }
-    return new DecoderLayer.Step(shape, masks, new Attention.RopeTables(rq[0], rq[1], rk[0], rk[1]), lora);
+    return x;
+  }
+
+  /** The logits [N, V] of final hidden states x [N, H] (for decoding and tests; training never builds them). */
+  INDArray logits(INDArray x) {
+    return gemm.mm(finalNorm.forward(x, null), head, false, true);
+  }
+
+  /** Everything the layers share during one step over a batch (training and scoring). */
+  DecoderLayer.Step step(Batch batch, Map<String, ActiveLora> lora) {
+    return step(batch.batchSize(), batch.seqLen(), 0, batch.positionIds(), batch::attends, lora, null);
+  }
+
+  /**
+   * One decoding step over count new tokens of a single sequence after past cached ones: they see every cached
+   * position and, causally, each other; their keys and values go into kv.
+   */
+  DecoderLayer.Step decodeStep(int past, int count, Map<String, ActiveLora> lora, KvCache kv) {
+    int[] pos = new int[count];
+    for (int i = 0; i < count; i++) pos[i] = past + i;
+    return step(1, count, past, pos, (r, q, k) -> k <= q, lora, kv);
+  }
+
+  /** Whether row r's query at position q (counted from the first cached position) may see key position k. */
+  interface Attends {
+    boolean test(int r, int q, int k);
+  }
+
+  private DecoderLayer.Step step(int b, int t, int past, int[] positions, Attends attends, Map<String, ActiveLora> lora, KvCache kv) {
+    LlamaConfig c = config;
+    int nh = c.numHeads();
+    INDArray[] rq = rope(positions, nh), rk = c.numKvHeads() == nh ? rq : rope(positions, c.numKvHeads());
+    Attention.Shape shape = new Attention.Shape(b, t, nh, c.numKvHeads(), c.headDim(), Math.min(t, options.attentionTileRows()), past);
+    INDArray[] masks = new INDArray[shape.tiles()];
+    for (int tile = 0; tile < masks.length; tile++) masks[tile] = mask(shape, tile, attends);
+    return new DecoderLayer.Step(shape, masks, new Attention.RopeTables(rq[0], rq[1], rk[0], rk[1]), lora, kv);
+  }
+
+  /** Tile r's additive mask [B*nh*rows, keys]; null when every query sees every key of the tile. */
+  private INDArray mask(Attention.Shape shape, int tile, Attends attends) {
+    int b = shape.b(), nh = shape.nh(), past = shape.past();
+    int r0 = shape.start(tile), r1 = shape.end(tile), rows = r1 - r0, keys = shape.keys(tile), size = rows * keys;
+    INDArray m = Nd4j.createUninitialized(dataType(), (long) b * nh * rows, keys);
+    float[] block = new float[size];                              // one batch row's [rows, keys] block; the same for every head
+    boolean masked = false;
+    for (int r = 0; r < b; r++) {
+      java.util.Arrays.fill(block, 0f);
+      for (int tq = r0; tq < r1; tq++) {
+        int row = (tq - r0) * keys;
+        boolean any = false;
+        for (int tk = 0; tk < keys; tk++)
+          if (!attends.test(r, past + tq, tk)) {
+            block[row + tk] = (float) Attention.MASKED;          // exact in float
+            masked = true;
+          } else any = true;
+        if (!any) block[row + past + tq] = 0;   // a padding query that sees nothing attends to itself (output unused)
+      }
+      for (int h = 0; h < nh; h++) Buffers.put(m, (r * nh + h) * size, block, 0, size);
+    }
+    if (!masked) return null;
+    return m;
   }
 }

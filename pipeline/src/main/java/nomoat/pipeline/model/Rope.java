@@ -5,11 +5,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Rotary position embedding in HF's rotate_half layout: per head, out = x * cos + rotate_half(x) * sin with
- * rotate_half([x1, x2]) = [-x2, x1]. rotate_half is the fixed linear map x @ R (R [d, d]), applied to all heads at
- * once as one gemm on the [N*heads, d] view, so backward is dx = dout * cos + (dout * sin) @ R^T.
- * Tables are [N, heads * d] (each head's two halves share the d/2 frequencies).
- * The engine applies the same arithmetic fused into its heads copies ({@code Kernels.toHeads/fromHeads}); forward
- * and backward here are the plain form those kernels and the gradient tests check against.
+ * rotate_half([x1, x2]) = [-x2, x1]. Here: the frequencies and the cos/sin tables [N, heads * d] (each head's two
+ * halves share the d/2 frequencies). The rotation itself is fused into attention's heads copies
+ * ({@code Kernels.toHeads/fromHeads}); the tests check those against a plain reference (RopeReference, test code).
  */
 final class Rope {
   private Rope() {}
@@ -71,35 +69,9 @@ final class Rope {
           System.arraycopy(s, at, sin, base, h);
         }
       }
-      Kernels.put(cosT, r0 * w, cos, 0, nr * w);
-      Kernels.put(sinT, r0 * w, sin, 0, nr * w);
+      Buffers.put(cosT, r0 * w, cos, 0, nr * w);
+      Buffers.put(sinT, r0 * w, sin, 0, nr * w);
     }
     return new INDArray[] {cosT, sinT};
-  }
-
-  /** R [d, d] with x @ R = rotate_half(x) for a row x = [x1, x2]: R[h + i, i] = -1, R[i, h + i] = 1. */
-  static INDArray rotateHalfMatrix(int d, DataType dt) {
-    int h = d / 2;
-    double[] r = new double[d * d];
-    for (int i = 0; i < h; i++) {
-      r[(h + i) * d + i] = -1;
-      r[i * d + h + i] = 1;
-    }
-    return Ops.fromDoubles(r, dt, d, d);
-  }
-
-  /** x [N, heads*d] -> rotated [N, heads*d]. */
-  static INDArray forward(INDArray x, INDArray cos, INDArray sin, INDArray rot) {
-    return perHead(x, rot, false).muli(sin).addi(x.mul(cos));
-  }
-
-  static INDArray backward(INDArray dout, INDArray cos, INDArray sin, INDArray rot) {
-    return perHead(dout.mul(sin), rot, true).addi(dout.mul(cos));
-  }
-
-  /** x @ R (or x @ R^T) for every head: one gemm over the [N*heads, d] view. */
-  private static INDArray perHead(INDArray x, INDArray rot, boolean transpose) {
-    long d = rot.rows();
-    return Ops.mm(x.reshape('c', x.rows() * (x.columns() / d), d), rot, false, transpose).reshape('c', x.rows(), x.columns());
   }
 }

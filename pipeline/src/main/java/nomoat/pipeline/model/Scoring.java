@@ -26,13 +26,8 @@ public final class Scoring {
    */
   public static double[] tokenLogProbs(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
     model.checkAdapters(adapters, null);
-    int shards = Math.min(batch.batchSize(), EngineThreads.get());              // rows split like training
-    int per = (batch.batchSize() + shards - 1) / shards;
-    int n = (batch.batchSize() + per - 1) / per;
-    List<double[]> parts = EngineThreads.runAll(n, i -> {
-      Batch rows = n == 1 ? batch : batch.rows(i * per, Math.min(batch.batchSize(), (i + 1) * per));
-      return Ops.inStepWorkspace(() -> logProbsInWorkspace(model, adapters, rows));
-    });
+    List<double[]> parts = EngineThreads.overRows(model.options().threads(), batch,     // rows split like training
+        (rows, from) -> model.workspaces.step(() -> logProbsInWorkspace(model, adapters, rows)));
     double[] out = new double[batch.numTokens()];
     int at = 0;
     for (double[] p : parts) {
@@ -49,22 +44,21 @@ public final class Scoring {
     Arrays.fill(out, Double.NaN);
     if (rows.length == 0) return out;
     int[] targets = batch.targets(rows, model.config().vocabSize());
-    double[] nll = CrossEntropy.forwardBackward(model.finalNorm.forward(Nd4j.pullRows(x, 1, rows), null), model.head, targets, null);
+    double[] nll = CrossEntropy.forwardBackward(model.finalNorm.forward(Nd4j.pullRows(x, 1, rows), null), model.head, targets, null,
+        model.gemm, model.workspaces);
     for (int i = 0; i < rows.length; i++) out[rows[i] + 1] = -nll[i];
     return out;
   }
 
   /** Full logits [B*T, V] (for tests and small batches; training never builds this). */
   public static INDArray logits(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
-    return Ops.mm(model.finalNorm.forward(hidden(model, adapters, batch), null), model.head, false, true);
+    return model.logits(hidden(model, adapters, batch));
   }
 
   /** Final hidden states before the last norm [B*T, H]. */
   static INDArray hidden(LlamaModel model, List<LoraAdapter> adapters, Batch batch) {
     model.checkAdapters(adapters, null);
     DecoderLayer.Step st = model.step(batch, ActiveLora.collect(adapters, null, 0));
-    INDArray x = model.embed(batch.inputIds());
-    for (DecoderLayer l : model.layers) x = l.forward(x, st, null);
-    return x;
+    return model.forward(batch.inputIds(), st, null, 0);
   }
 }

@@ -84,7 +84,7 @@ class KernelsTest {
       INDArray a = randn(rnd, t, 4, 50_000, 1), b = randn(rnd, t, 5, 50_000, 1), sum = a.add(b);   // several blocks
       Kernels.addInPlace(a, b);
       close("add " + t, sum.castTo(DataType.DOUBLE), a, 1e-12);
-      INDArray c = Kernels.copyOf(b);
+      INDArray c = Buffers.copyOf(b);
       close("copy " + t, b.castTo(DataType.DOUBLE), c, 1e-12);
       org.junit.jupiter.api.Assertions.assertNotEquals(b.data().addressPointer().address(), c.data().addressPointer().address());
     }
@@ -97,16 +97,16 @@ class KernelsTest {
     int[] pos = new int[b * t];
     for (int i = 0; i < pos.length; i++) pos[i] = i % t + i / t;
     INDArray[] tab = Rope.tables(new double[] {1.0, 0.3, 0.1, 0.02}, pos, heads, DataType.DOUBLE);
-    INDArray rot = Rope.rotateHalfMatrix(d, DataType.DOUBLE);
+    INDArray rot = RopeReference.rotateHalfMatrix(d, DataType.DOUBLE);
     // reference: Rope.forward then the plain permute
-    INDArray ref = Rope.forward(x, tab[0], tab[1], rot).reshape('c', b, t, heads, d).permute(0, 2, 1, 3).dup('c')
+    INDArray ref = RopeReference.forward(x, tab[0], tab[1], rot).reshape('c', b, t, heads, d).permute(0, 2, 1, 3).dup('c')
         .reshape('c', (long) b * heads * t, d).muli(0.5);
     INDArray hd = Kernels.toHeads(x, tab[0], tab[1], b, t, heads, d, 0.5);
     close("toHeads DOUBLE", ref, hd, 1e-12);
     close("toHeads FLOAT", ref, Kernels.toHeads(f(x), f(tab[0]), f(tab[1]), b, t, heads, d, 0.5), 1e-5);
     INDArray g = randn(rnd, DataType.DOUBLE, 1, b * heads * t, d);
     Function<INDArray, INDArray> plain = a -> a.reshape('c', b, heads, t, d).permute(0, 2, 1, 3).dup('c').reshape('c', (long) b * t, (long) heads * d);
-    INDArray back = Rope.backward(plain.apply(g), tab[0], tab[1], rot).muli(0.5);
+    INDArray back = RopeReference.backward(plain.apply(g), tab[0], tab[1], rot).muli(0.5);
     close("fromHeads DOUBLE", back, Kernels.fromHeads(g, tab[0], tab[1], b, t, heads, d, 0.5), 1e-12);
     close("fromHeads FLOAT", back, Kernels.fromHeads(f(g), f(tab[0]), f(tab[1]), b, t, heads, d, 0.5), 1e-5);
     close("plain FLOAT", plain.apply(g), Kernels.fromHeads(f(g), null, null, b, t, heads, d, 1.0), 1e-6);

@@ -36,7 +36,7 @@ class LayerGradientTest {
   @Test
   void linearWithFrozenAndTrainableAdapterAndDropout() {
     INDArray x = randn(rnd, D, 1, 5, 6), w = randn(rnd, D, 0.5, 4, 6), bias = randn(rnd, D, 0.5, 4), r = randn(rnd, D, 1, 5, 4);
-    Linear lin = new Linear("p", w, bias);
+    Linear lin = new Linear("p", w, bias, Gemm.OPENBLAS);
     ActiveLora l = lora(6, 4, 3, true, 0.3);
     Linear.Cache[] c = new Linear.Cache[1];
     lin.forward(x, l, c);
@@ -61,9 +61,9 @@ class LayerGradientTest {
   void rotary() {
     int[] pos = {0, 3, 1, 7, 2, 100};
     INDArray[] t = Rope.tables(new double[] {1.0, 0.1}, pos, 3, D);
-    INDArray rot = Rope.rotateHalfMatrix(4, D);
+    INDArray rot = RopeReference.rotateHalfMatrix(4, D);
     INDArray x = randn(rnd, D, 1, 6, 12), r = randn(rnd, D, 1, 6, 12);
-    assertClose("dx", numeric(() -> dot(Rope.forward(x, t[0], t[1], rot), r), x, EPS), Rope.backward(r, t[0], t[1], rot), TOL);
+    assertClose("dx", numeric(() -> dot(RopeReference.forward(x, t[0], t[1], rot), r), x, EPS), RopeReference.backward(r, t[0], t[1], rot), TOL);
   }
 
   @Test
@@ -71,36 +71,31 @@ class LayerGradientTest {
     int b = 2, tt = 5, nh = 4, nkv = 2, d = 4;
     Batch batch = new Batch(b, tt, new int[10], new int[10], new int[] {1, 1, 1, 1, 0, 1, 1, 1, 1, 1}, new int[] {1, 1, 1, 1, 0, 1, 1, 2, 2, 2}, null);
     LlamaConfig c = TinyModels.config(5, nh * d, 8, 1, nh, nkv, false);
-    LlamaModel m = new LlamaModel(TinyModels.weights(c, D, 1));
+    LlamaWeights weights = TinyModels.weights(c, D, 1);
     INDArray q = randn(rnd, D, 1, b * tt, nh * d), k = randn(rnd, D, 1, b * tt, nkv * d), v = randn(rnd, D, 1, b * tt, nkv * d);
     INDArray r = randn(rnd, D, 1, b * tt, nh * d);
     INDArray oneTile = null;
-    int before = Attention.tileRows;
-    try {
-      for (int tile : new int[] {128, 2}) {
-        Attention.tileRows = tile;
-        DecoderLayer.Step st = m.step(batch, Map.of());
-        Attention.Shape s = st.shape();
-        Attention.Cache[] cache = new Attention.Cache[1];
-        INDArray out = Attention.forward(q, k, v, st.masks(), s, cache);
-        if (oneTile == null) oneTile = out;
-        else assertClose("tiled forward = untiled forward", oneTile, out, 1e-12);
-        INDArray[] g = Attention.backward(r, cache[0], s, true, true, true);
-        java.util.function.DoubleSupplier loss = () -> dot(Attention.forward(q, k, v, st.masks(), s, null), r);
-        assertClose("dq tile " + tile, numeric(loss, q, EPS), g[0], TOL);
-        assertClose("dk tile " + tile, numeric(loss, k, EPS), g[1], TOL);
-        assertClose("dv tile " + tile, numeric(loss, v, EPS), g[2], TOL);
-      }
-    } finally {
-      Attention.tileRows = before;
+    for (int tile : new int[] {128, 2}) {
+      LlamaModel m = new LlamaModel(weights, EngineOptions.defaults().withAttentionTileRows(tile));
+      DecoderLayer.Step st = m.step(batch, Map.of());
+      Attention.Shape s = st.shape();
+      Attention.Cache[] cache = new Attention.Cache[1];
+      INDArray out = Attention.forward(Gemm.OPENBLAS, q, k, v, null, st.masks(), s, null, cache);
+      if (oneTile == null) oneTile = out;
+      else assertClose("tiled forward = untiled forward", oneTile, out, 1e-12);
+      INDArray[] g = Attention.backward(Gemm.OPENBLAS, r, cache[0], s, null, true, true, true);
+      java.util.function.DoubleSupplier loss = () -> dot(Attention.forward(Gemm.OPENBLAS, q, k, v, null, st.masks(), s, null, null), r);
+      assertClose("dq tile " + tile, numeric(loss, q, EPS), g[0], TOL);
+      assertClose("dk tile " + tile, numeric(loss, k, EPS), g[1], TOL);
+      assertClose("dv tile " + tile, numeric(loss, v, EPS), g[2], TOL);
     }
   }
 
   @Test
   void swigluMlpWithAdapters() {
     INDArray x = randn(rnd, D, 1, 5, 6), r = randn(rnd, D, 1, 5, 6);
-    Mlp mlp = new Mlp(new Linear("g", randn(rnd, D, 0.5, 7, 6), null), new Linear("u", randn(rnd, D, 0.5, 7, 6), null),
-        new Linear("d", randn(rnd, D, 0.5, 6, 7), null));
+    Mlp mlp = new Mlp(new Linear("g", randn(rnd, D, 0.5, 7, 6), null, Gemm.OPENBLAS), new Linear("u", randn(rnd, D, 0.5, 7, 6), null, Gemm.OPENBLAS),
+        new Linear("d", randn(rnd, D, 0.5, 6, 7), null, Gemm.OPENBLAS));
     Map<String, ActiveLora> l = Map.of("g", lora(6, 7, 2, false, 0), "u", lora(6, 7, 2, true, 0.2), "d", lora(7, 6, 2, false, 0.1));
     Mlp.Cache[] c = new Mlp.Cache[1];
     mlp.forward(x, l, c);
@@ -119,7 +114,7 @@ class LayerGradientTest {
     INDArray h = randn(rnd, D, 1, 7, 6), head = randn(rnd, D, 1, 9, 6);
     int[] targets = {0, 8, 3, 3, 5, 1, 2};
     INDArray dh = Nd4j.create(D, 7, 6);
-    double[] nll = CrossEntropy.forwardBackward(h, head, targets, dh);
+    double[] nll = CrossEntropy.forwardBackward(h, head, targets, dh, Gemm.OPENBLAS, Workspaces.ON);
     // independent: full log-softmax
     INDArray z = h.mmul(head.transpose());
     for (int i = 0; i < 7; i++) {
@@ -129,13 +124,13 @@ class LayerGradientTest {
     }
     java.util.function.DoubleSupplier loss = () -> {
       double t = 0;
-      for (double v : CrossEntropy.forwardBackward(h, head, targets, null)) t += v;
+      for (double v : CrossEntropy.forwardBackward(h, head, targets, null, Gemm.OPENBLAS, Workspaces.ON)) t += v;
       return t;
     };
     assertClose("dh", numeric(loss, h, EPS), dh, TOL);
     // very confident wrong predictions: p(target) underflows and the exact logsumexp path takes over
     INDArray hot = h.mul(300);
-    double[] big = CrossEntropy.forwardBackward(hot, head, targets, null);
+    double[] big = CrossEntropy.forwardBackward(hot, head, targets, null, Gemm.OPENBLAS, Workspaces.ON);
     INDArray zh = hot.mmul(head.transpose());
     boolean sawHuge = false;
     for (int i = 0; i < 7; i++) {

@@ -118,29 +118,24 @@ class ModelEquivalenceTest {
   @Test
   void shardingAcrossThreadsKeepsLossGradientsAndDropoutMasks() {
     LlamaConfig c = TinyModels.gqa();
-    LlamaModel model = new LlamaModel(TinyModels.weights(c, DataType.DOUBLE, 9));
+    LlamaWeights w = TinyModels.weights(c, DataType.DOUBLE, 9);
+    LlamaModel model = new LlamaModel(w, EngineOptions.defaults().withThreads(1));
+    LlamaModel threeThreads = new LlamaModel(w, EngineOptions.defaults().withThreads(3));
     LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(2, 4, 0.3, Set.copyOf(LoraSpec.ALL_MODULES), null), DataType.DOUBLE, 10);
     int[] ids = TinyModels.randomIds(RND, 3 * 6, c.vocabSize());
     Batch batch = new Batch(3, 6, ids, ids.clone(), null, null, null);
-    int before = EngineThreads.get();
-    try {
-      EngineThreads.set(1);
-      StepResult one = ForwardBackward.run(model, List.of(), ad, batch, 5);
-      double[] lpOne = Scoring.tokenLogProbs(model, List.of(ad), batch);
-      EngineThreads.set(3);
-      StepResult three = ForwardBackward.run(model, List.of(), ad, batch, 5);
-      double[] lpThree = Scoring.tokenLogProbs(model, List.of(ad), batch);
-      org.junit.jupiter.api.Assertions.assertArrayEquals(lpOne, lpThree, 1e-12);
-      assertEquals(one.tokenCount(), three.tokenCount());
-      assertEquals(one.lossSum(), three.lossSum(), 1e-10);
-      for (String p : ad.a().keySet()) {
-        assertTrue(maxAbsDiff(one.gradA().get(p), three.gradA().get(p)) < 1e-10, p);
-        assertTrue(maxAbsDiff(one.gradB().get(p), three.gradB().get(p)) < 1e-10, p);
-      }
-      assertTrue(Math.abs(one.lossSum() - ForwardBackward.run(model, List.of(), ad, batch, 6).lossSum()) > 1e-6, "dropout follows the seed");
-    } finally {
-      EngineThreads.set(before);
+    StepResult one = ForwardBackward.run(model, List.of(), ad, batch, 5);
+    double[] lpOne = Scoring.tokenLogProbs(model, List.of(ad), batch);
+    StepResult three = ForwardBackward.run(threeThreads, List.of(), ad, batch, 5);
+    double[] lpThree = Scoring.tokenLogProbs(threeThreads, List.of(ad), batch);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(lpOne, lpThree, 1e-12);
+    assertEquals(one.tokenCount(), three.tokenCount());
+    assertEquals(one.lossSum(), three.lossSum(), 1e-10);
+    for (String p : ad.a().keySet()) {
+      assertTrue(maxAbsDiff(one.gradA().get(p), three.gradA().get(p)) < 1e-10, p);
+      assertTrue(maxAbsDiff(one.gradB().get(p), three.gradB().get(p)) < 1e-10, p);
     }
+    assertTrue(Math.abs(one.lossSum() - ForwardBackward.run(model, List.of(), ad, batch, 6).lossSum()) > 1e-6, "dropout follows the seed");
   }
 
   @Test

@@ -51,16 +51,11 @@ class ModelGradientTest {
   @Test
   void allSevenTargetsGqaPackedPaddedWithDropoutAndFrozenStack() {
     LlamaConfig c = TinyModels.gqa();
-    LlamaModel model = new LlamaModel(TinyModels.weights(c, D, 11));
+    // rows of 9 positions in tiles of 4: three causal tiles
+    LlamaModel model = new LlamaModel(TinyModels.weights(c, D, 11), EngineOptions.defaults().withAttentionTileRows(4));
     LoraAdapter frozen = TinyModels.adapter(c, TinyModels.spec(3, 6, 0, Set.of("q_proj", "down_proj"), null), D, 12);
     LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(2, 4, 0.2, Set.copyOf(LoraSpec.ALL_MODULES), null), D, 13);
-    int before = Attention.tileRows;
-    try {
-      Attention.tileRows = 4;                  // rows of 9 positions: three causal tiles
-      checkAgainstFiniteDifferences(model, List.of(frozen), ad, packedAndPadded(new Random(1), c.vocabSize()), 42, 3);
-    } finally {
-      Attention.tileRows = before;
-    }
+    checkAgainstFiniteDifferences(model, List.of(frozen), ad, packedAndPadded(new Random(1), c.vocabSize()), 42, 3);
   }
 
   @Test

@@ -46,7 +46,7 @@ class RopeTest {
     double[] inv = {1.0, 0.3, 0.01};
     INDArray[] t = Rope.tables(inv, pos, 2, DataType.DOUBLE);
     INDArray x = TinyModels.randn(rnd, DataType.DOUBLE, 1, 3, 12);
-    INDArray y = Rope.forward(x, t[0], t[1], Rope.rotateHalfMatrix(6, DataType.DOUBLE));
+    INDArray y = RopeReference.forward(x, t[0], t[1], RopeReference.rotateHalfMatrix(6, DataType.DOUBLE));
     for (int r = 0; r < 3; r++)
       for (int h = 0; h < 2; h++)
         for (int i = 0; i < 3; i++) {
