@@ -23,6 +23,7 @@ public final class LlamaModel {
   final double[] invFreq;
 
   public LlamaModel(LlamaWeights weights) {
+    BlasCpuCheck.once();
     this.weights = weights;
     this.config = weights.config();
     LlamaConfig c = config;
