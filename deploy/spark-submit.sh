@@ -12,8 +12,16 @@ SUBMIT_ARGS=()
 while [[ $# -gt 0 && "$1" != "--" ]]; do SUBMIT_ARGS+=("$1"); shift; done
 [[ "${1:-}" == "--" ]] && shift
 
-# OpenBLAS kernel for the executors' CPUs (override with OPENBLAS_CORETYPE; ND4J's bundled OpenBLAS misdetects AVX-512).
-CORETYPE="${OPENBLAS_CORETYPE:-SkylakeX}"
+# OpenBLAS kernel: sent to the driver and executors only when the caller sets OPENBLAS_CORETYPE, because the executors'
+# CPUs may lack instructions this host has (SkylakeX on a CPU without AVX-512 dies with SIGILL). Each executor checks
+# its own CPU flags against it on first use of the engine (one-line error) and logs which kernel OpenBLAS runs.
+# ND4J's OpenBLAS 0.3.19 detects AVX-512 CPUs as "Prescott" (slow): on a cluster known to have AVX-512 everywhere,
+# run with OPENBLAS_CORETYPE=SkylakeX; with AVX2 everywhere, OPENBLAS_CORETYPE=Haswell.
+BLAS_ENV=()
+if [[ -n "${OPENBLAS_CORETYPE:-}" ]]; then
+  BLAS_ENV=(--conf "spark.executorEnv.OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE" --conf "spark.yarn.appMasterEnv.OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
+    --conf "spark.kubernetes.driverEnv.OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE")
+fi
 # In cluster deploy mode the driver runs on the cluster: ship a local --conf file with --files and name it by its
 # shipped (base) name. In client mode the driver runs here and reads the file where it is.
 CLUSTER_MODE=false
@@ -32,8 +40,7 @@ OPENS="--add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.n
 FILES_ARG=(); [[ ${#FILES[@]} -gt 0 ]] && FILES_ARG=(--files "$(IFS=,; echo "${FILES[*]}")")
 exec "${SPARK_HOME:?set SPARK_HOME to the Spark installation of the cluster}/bin/spark-submit" \
   --class nomoat.jobs.Main \
-  --conf "spark.executorEnv.OPENBLAS_CORETYPE=$CORETYPE" \
-  --conf "spark.yarn.appMasterEnv.OPENBLAS_CORETYPE=$CORETYPE" \
+  "${BLAS_ENV[@]}" \
   --conf "spark.driver.extraJavaOptions=$OPENS" \
   --conf "spark.executor.extraJavaOptions=$OPENS" \
   "${FILES_ARG[@]}" "${SUBMIT_ARGS[@]}" "$JAR" "${ARGS[@]}"

@@ -58,7 +58,8 @@ public final class ConfigLoader {
       throw NomoatException.config(e.getMessage());
     }
     try {
-      return new NomoatConfig(SparkSettings.from(merged), PrepareSettings.from(merged), merged);
+      return new NomoatConfig(SparkSettings.from(merged), PrepareSettings.from(merged), ModelSettings.from(merged),
+          ExportSettings.from(merged), GenerateSettings.from(merged), merged);
     } catch (ConfigException e) {
       throw NomoatException.config(e.getMessage());
     }

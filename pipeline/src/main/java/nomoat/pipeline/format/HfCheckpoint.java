@@ -274,6 +274,23 @@ public final class HfCheckpoint {
     }
   }
 
+  /** generation_config.json as transformers derives it from a model config (BOS, every EOS id). */
+  public static byte[] generationConfigJson(LlamaConfig c) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("_from_model_config", true);
+    o.put("bos_token_id", c.bosTokenId());
+    if (c.eosTokenIds().size() == 1) o.put("eos_token_id", c.eosTokenIds().get(0));
+    else {
+      ArrayNode eos = o.putArray("eos_token_id");
+      c.eosTokenIds().forEach(eos::add);
+    }
+    try {
+      return JSON.writeValueAsBytes(o);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot encode generation_config.json", e);
+    }
+  }
+
   /** {@link #write} in the dtype the source checkpoint had (config torch_dtype). */
   public static void write(Configuration conf, String dir, LlamaWeights weights, long maxShardBytes, Map<String, byte[]> extraFiles) {
     write(conf, dir, weights, Safetensors.Dtype.fromTorch(weights.config().torchDtype()), maxShardBytes, extraFiles);

@@ -12,10 +12,18 @@ public final class Generator {
 
   /** Returns the new tokens only (the prompt is not repeated). The prompt must hold at least one token (e.g. BOS). */
   public static int[] generate(LlamaModel model, List<LoraAdapter> adapters, int[] prompt, GenerationConfig cfg) {
+    return generate(model, adapters, prompt, cfg, java.util.Set.copyOf(model.config().eosTokenIds()), id -> { });
+  }
+
+  /**
+   * As above, stopping (when cfg.stopAtEos) after any of {@code stopIds} (kept in the output), and handing each
+   * new token to {@code onToken} as soon as it is chosen (for streaming).
+   */
+  public static int[] generate(LlamaModel model, List<LoraAdapter> adapters, int[] prompt, GenerationConfig cfg, java.util.Set<Integer> stopIds,
+                               java.util.function.IntConsumer onToken) {
     if (prompt.length == 0) throw new IllegalArgumentException("prompt must hold at least one token (e.g. BOS)");
     IncrementalDecoder dec = new IncrementalDecoder(model, adapters, prompt.length + Math.max(cfg.maxNewTokens(), 1));
     Sampler sampler = new Sampler(cfg);
-    List<Integer> eos = model.config().eosTokenIds();
     int[] out = new int[cfg.maxNewTokens()];
     int n = 0;
     if (cfg.maxNewTokens() == 0) return out;
@@ -23,7 +31,8 @@ public final class Generator {
     while (true) {
       int next = sampler.next(logits);
       out[n++] = next;
-      if (n == cfg.maxNewTokens() || (cfg.stopAtEos() && eos.contains(next))) break;
+      onToken.accept(next);
+      if (n == cfg.maxNewTokens() || (cfg.stopAtEos() && stopIds.contains(next))) break;
       logits = dec.feed(next);
     }
     return Arrays.copyOf(out, n);

@@ -32,6 +32,7 @@ public final class LlamaModel {
   }
 
   public LlamaModel(LlamaWeights weights, EngineOptions options) {
+    BlasCpuCheck.once();
     this.weights = weights;
     this.config = weights.config();
     this.options = options;
