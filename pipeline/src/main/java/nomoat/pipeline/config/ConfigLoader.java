@@ -53,7 +53,8 @@ public final class ConfigLoader {
       throw NomoatException.config(e.getMessage());
     }
     try {
-      return new NomoatConfig(SparkSettings.from(merged.getConfig("spark")), PrepareSettings.from(merged), merged);
+      return new NomoatConfig(SparkSettings.from(merged.getConfig("spark")), PrepareSettings.from(merged), ModelSettings.from(merged),
+          LoraSettings.from(merged), TrainSettings.from(merged), merged);
     } catch (ConfigException e) {
       throw NomoatException.config(e.getMessage());
     }
