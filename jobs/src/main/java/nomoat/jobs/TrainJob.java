@@ -37,6 +37,7 @@ import nomoat.pipeline.train.ShardScan;
 import nomoat.pipeline.train.StepRecord;
 import nomoat.pipeline.train.TrainInputs;
 import nomoat.pipeline.train.TrainLayout;
+import nomoat.pipeline.train.TrainingSparkChecks;
 import nomoat.pipeline.train.WorkerResult;
 import nomoat.pipeline.train.WorkerRows;
 import nomoat.pipeline.train.WorkerStep;
@@ -99,7 +100,7 @@ public final class TrainJob {
       long totalSteps = in.totalSteps(t, workers);
       LoraAdapter adapter = LoraInit.create(spec, base.loaded().config(), config.lora().initSeed());
       byte[] adapterBytes = AdapterBytes.encode(adapter);
-      checkSparkSettings(jsc.getConf(), adapterBytes.length, modelBytes(base.model()));
+      checkSparkSettings(jsc.getConf(), adapterBytes.length, modelBytes(base.model()), workers);
       AdapterOptimizer optimizer = new AdapterOptimizer(adapter, OptimizerState.zerosLike(AdapterParams.of(adapter)), settings(t, totalSteps));
       int vocab = base.loaded().config().vocabSize();
 
@@ -202,9 +203,13 @@ public final class TrainJob {
    * The one place the driver validates Spark settings against training before the loop (dynamic allocation,
    * speculation, task cpus, result and RPC sizes against the adapter, executor overhead against the model).
    */
-  static void checkSparkSettings(SparkConf conf, long adapterBytes, long modelOffHeapBytes) {
-    if (conf.getBoolean("spark.dynamicAllocation.enabled", false))
-      LOG.warn("spark.dynamicAllocation.enabled = true: training needs a fixed set of executors");
+  static void checkSparkSettings(SparkConf conf, long adapterBytes, long modelOffHeapBytes, int workers) {
+    Map<String, String> all = new java.util.TreeMap<>();
+    for (Tuple2<String, String> kv : conf.getAll()) all.put(kv._1(), kv._2());
+    TrainingSparkChecks.Result r = TrainingSparkChecks.check(all,
+        new TrainingSparkChecks.Inputs(adapterBytes, modelOffHeapBytes, nomoat.pipeline.model.EngineThreads.get(), workers));
+    r.warnings().forEach(LOG::warn);
+    if (!r.ok()) throw NomoatException.config(String.join("; ", r.errors()));
   }
 
   static LocalTrainer.Settings settings(TrainSettings t, long totalSteps) {

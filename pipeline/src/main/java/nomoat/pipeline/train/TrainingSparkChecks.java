@@ -67,6 +67,7 @@ public final class TrainingSparkChecks {
               + " task slots per executor; training needs exactly one (set spark.task.cpus = spark.executor.cores)");
       }
     }
+    if (local) return;   // local mode: every task shares the driver JVM's engine pool; no executors to size
     if (taskCpus < in.engineThreads())
       warnings.add("spark.task.cpus=" + taskCpus + " but the engine runs " + in.engineThreads() + " threads per task: cores are"
           + " oversubscribed; set spark.task.cpus (and spark.executor.cores) to " + in.engineThreads());
