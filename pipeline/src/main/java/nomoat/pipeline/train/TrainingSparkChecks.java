@@ -67,11 +67,11 @@ public final class TrainingSparkChecks {
               + " task slots per executor; training needs exactly one (set spark.task.cpus = spark.executor.cores)");
       }
     }
-    if (local) return;   // local mode: every task shares the driver JVM's engine pool; no executors to size
-    if (taskCpus < in.engineThreads())
+    // (local mode: every task shares the driver JVM's engine pool; there are no executors to size)
+    if (!local && taskCpus < in.engineThreads())
       warnings.add("spark.task.cpus=" + taskCpus + " but the engine runs " + in.engineThreads() + " threads per task: cores are"
           + " oversubscribed; set spark.task.cpus (and spark.executor.cores) to " + in.engineThreads());
-    else if (taskCpus > in.engineThreads())
+    else if (!local && taskCpus > in.engineThreads())
       warnings.add("spark.task.cpus=" + taskCpus + " but the engine runs only " + in.engineThreads() + " threads per task: "
           + (taskCpus - in.engineThreads()) + " reserved core(s) stay idle");
     if (conf.containsKey("spark.executor.instances") && !bool(conf, "spark.dynamicAllocation.enabled")) {

@@ -92,6 +92,7 @@ class TrainingSparkChecksTest {
     assertTrue(check(good("spark.driver.maxResultSize", "0"), big).ok(), "0 = unlimited");
     // no suffix = bytes for this key
     assertFalse(check(good("spark.driver.maxResultSize", "1000000"), big).ok());
+    assertFalse(check(good("spark.master", "local[2]", "spark.driver.maxResultSize", "200m"), big).ok(), "local mode too");
   }
 
   @Test
