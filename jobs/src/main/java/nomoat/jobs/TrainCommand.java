@@ -18,6 +18,10 @@ final class TrainCommand implements Callable<Integer> {
   @Option(names = "--force", description = "Replace a committed output (the old one stays until the new one is committed).")
   boolean force;
 
+  @Option(names = "--resume", paramLabel = "auto|PATH",
+      description = "Continue from the newest committed checkpoint of train.output (auto; a fresh start when there is none) or from the checkpoint directory PATH.")
+  String resume;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -28,7 +32,7 @@ final class TrainCommand implements Callable<Integer> {
     boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = Sparks.session(config.spark(), "train");
     try {
-      TrainJob.Summary summary = TrainJob.run(spark, config, force, spec.commandLine().getOut());
+      TrainJob.Summary summary = TrainJob.run(spark, config, force, resume, spec.commandLine().getOut());
       spec.commandLine().getOut().println(summary);
       return 0;
     } finally {

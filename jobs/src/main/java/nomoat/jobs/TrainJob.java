@@ -28,6 +28,7 @@ import nomoat.pipeline.train.AdamW;
 import nomoat.pipeline.train.AdapterBytes;
 import nomoat.pipeline.train.AdapterOptimizer;
 import nomoat.pipeline.train.AdapterParams;
+import nomoat.pipeline.train.Checkpoints;
 import nomoat.pipeline.train.DataPlan;
 import nomoat.pipeline.train.LocalTrainer;
 import nomoat.pipeline.train.LrSchedule;
@@ -76,6 +77,11 @@ public final class TrainJob {
   }
 
   public static Summary run(SparkSession spark, NomoatConfig config, boolean force, PrintWriter console) {
+    return run(spark, config, force, null, console);
+  }
+
+  /** @param resume null = a fresh run; "auto" = the newest committed checkpoint of this output, if any; else a checkpoint dir */
+  public static Summary run(SparkSession spark, NomoatConfig config, boolean force, String resume, PrintWriter console) {
     long t0 = System.nanoTime();
     TrainSettings t = config.train();
     t.requireDataAndOutput();
@@ -101,7 +107,17 @@ public final class TrainJob {
       LoraAdapter adapter = LoraInit.create(spec, base.loaded().config(), config.lora().initSeed());
       byte[] adapterBytes = AdapterBytes.encode(adapter);
       checkSparkSettings(jsc.getConf(), adapterBytes.length, modelBytes(base.model()), workers);
-      AdapterOptimizer optimizer = new AdapterOptimizer(adapter, OptimizerState.zerosLike(AdapterParams.of(adapter)), settings(t, totalSteps));
+      Map<String, String> hashes = runHashes(config, in, hadoop, modelUri, workers);
+      String checkpointDir = Checkpoints.dirFor(out.outputUri());
+      String from = resume == null ? null : resume.equals("auto") ? Checkpoints.newest(hadoop, checkpointDir) : resume;
+      Checkpoints.Restored restored = from == null ? null : Checkpoints.read(hadoop, from, spec, hashes);
+      if (resume != null && restored == null) LOG.info("train: --resume auto found no committed checkpoint in {}; starting fresh", checkpointDir);
+      if (restored != null) {
+        adapter = restored.adapter();
+        console.println("train: resuming from " + restored.dir() + " (step " + restored.state().step() + ")");
+      }
+      AdapterOptimizer optimizer = new AdapterOptimizer(adapter,
+          restored != null ? restored.optimizer() : OptimizerState.zerosLike(AdapterParams.of(adapter)), settings(t, totalSteps));
       int vocab = base.loaded().config().vocabSize();
 
       // First pass: row lengths for the data plan, token ids checked against the vocabulary.
@@ -131,6 +147,11 @@ public final class TrainJob {
       }
 
       OutputStream metrics = Storage.create(hadoop, TrainLayout.resolve(staging, TrainLayout.METRICS));
+      java.io.ByteArrayOutputStream metricsSoFar = new java.io.ByteArrayOutputStream();
+      if (restored != null) {
+        metrics.write(restored.metrics());
+        metricsSoFar.write(restored.metrics());
+      }
       long seed = t.seed();
       int gradAccum = t.gradAccum();
       JavaRDD<WorkerRows> epochRows = null;
@@ -173,15 +194,25 @@ public final class TrainJob {
           boolean lastStep = s + 1 == totalSteps;
           if (validation != null && (lastStep || (t.evalEvery() > 0 && (s + 1) % t.evalEvery() == 0)))
             rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, confB, s + 1, totalSteps));
-          metrics.write((rec.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8));
+          byte[] line = (rec.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
+          metrics.write(line);
           metrics.flush();
+          metricsSoFar.write(line);
+          if (t.checkpointEvery() > 0 && (s + 1) % t.checkpointEvery() == 0) {
+            long next = s + 1;
+            Checkpoints.write(hadoop, checkpointDir, optimizer.adapter(), optimizer.state(),
+                new Checkpoints.TrainerState(next, next / perEpoch, next % perEpoch, seed, out.runId(), hashes),
+                metricsSoFar.toByteArray(), modelUri, t.keepCheckpoints());
+          }
           if ((s + 1) % t.logEvery() == 0 || lastStep || s == 0)
             console.println(rec.consoleLine(totalSteps, trainSeconds / (s + 1) * (totalSteps - s - 1)));
           last = rec;
         }
       }
       PeftAdapterDir.write(hadoop, TrainLayout.resolve(staging, TrainLayout.ADAPTER), optimizer.adapter(), modelUri, Safetensors.Dtype.F32);
-      TrainLayout.writeRunJson(hadoop, staging, runJson(config, in, base, modelUri, workers, totalSteps, out.runId(), jsc, last));
+      TrainLayout.writeRunJson(hadoop, staging, runJson(config, in, base, modelUri, workers, totalSteps, out.runId(), jsc, last, hashes,
+          restored == null ? null : restored.dir()));
+      Checkpoints.moveInto(hadoop, checkpointDir, staging);
       out.commit();
       Summary summary = new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? null : last.valLoss(),
           (System.nanoTime() - t0) / 1e9, out.outputUri());
@@ -270,6 +301,25 @@ public final class TrainJob {
         .persist(StorageLevel.MEMORY_AND_DISK());
   }
 
+  /** Keys that do not change what is trained (where it goes, how often it reports) stay out of the config hash. */
+  private static final List<String> UNHASHED = List.of("output", "log-every", "eval-every", "checkpoint-every", "keep-checkpoints");
+
+  /** What a checkpoint must share with the run resuming it: config, data, base model, stacked adapters. */
+  static Map<String, String> runHashes(NomoatConfig config, TrainInputs in, Configuration hadoop, String modelUri, int workers) {
+    Map<String, Object> train = new java.util.TreeMap<>(config.effective("train"));
+    UNHASHED.forEach(train::remove);
+    train.put("workers", workers);
+    Map<String, Object> cfg = new java.util.TreeMap<>();
+    cfg.put("lora", new java.util.TreeMap<>(config.effective("lora")));
+    cfg.put("train", train);
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("config", Hashing.sha256Hex(cfg.toString()));
+    h.put("manifest", in.manifestSha256());
+    h.put("base model", Hashing.sha256Hex(modelUri + "|" + ModelCache.identity(hadoop, modelUri)));
+    h.put("stacked adapters", Hashing.sha256Hex(String.valueOf(config.effective("model").get("adapters"))));
+    return h;
+  }
+
   private static long modelBytes(LlamaModel model) {
     long n = 0;
     for (var t : model.weights().tensors().values()) n += t.length() * t.dataType().width();
@@ -277,9 +327,12 @@ public final class TrainJob {
   }
 
   private static Map<String, Object> runJson(NomoatConfig config, TrainInputs in, ModelCache.Entry base, String modelUri, int workers,
-                                             long totalSteps, String runId, JavaSparkContext jsc, StepRecord last) {
+                                             long totalSteps, String runId, JavaSparkContext jsc, StepRecord last,
+                                             Map<String, String> hashes, String resumedFrom) {
     Map<String, Object> run = new LinkedHashMap<>();
     run.put("run_id", runId);
+    run.put("hashes", new java.util.TreeMap<>(hashes));
+    if (resumedFrom != null) run.put("resumed_from", resumedFrom);
     run.put("finished", Instant.now().toString());
     run.put("steps", totalSteps);
     run.put("workers", workers);
