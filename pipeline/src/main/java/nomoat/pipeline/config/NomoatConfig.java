@@ -4,8 +4,8 @@ import com.typesafe.config.Config;
 import java.util.Map;
 
 /** The whole configuration, typed. {@code raw} is kept only to record the effective config in outputs. */
-public record NomoatConfig(SparkSettings spark, PrepareSettings prepare, ModelSettings model, ExportSettings export,
-                           GenerateSettings generate, Config raw) {
+public record NomoatConfig(SparkSettings spark, PrepareSettings prepare, ModelSettings model, LoraSettings lora, TrainSettings train,
+                           ExportSettings export, GenerateSettings generate, Config raw) {
 
   /** The effective settings under {@code path} (e.g. "prepare") as plain maps and lists. */
   public Map<String, Object> effective(String path) {

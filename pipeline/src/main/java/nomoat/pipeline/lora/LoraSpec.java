@@ -11,7 +11,7 @@ import java.util.Set;
  * @param useRslora         scale = alpha / sqrt(r) instead of alpha / r
  */
 public record LoraSpec(int r, double alpha, double dropout, Set<String> targetModules, List<Integer> layersToTransform,
-                       boolean useRslora) {
+                       boolean useRslora) implements java.io.Serializable {
 
   public static final List<String> ALL_MODULES =
       List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");

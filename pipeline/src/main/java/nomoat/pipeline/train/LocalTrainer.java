@@ -35,9 +35,9 @@ public final class LocalTrainer {
   private final LlamaModel model;
   private final List<LoraAdapter> frozen;
   private final LoraAdapter adapter;
-  private final Map<String, INDArray> params;
   private final OptimizerState state;
   private final Settings settings;
+  private final AdapterOptimizer optimizer;
 
   /** Starts a run with fresh optimiser state. */
   public LocalTrainer(LlamaModel model, LoraAdapter adapter, Settings settings) {
@@ -50,12 +50,9 @@ public final class LocalTrainer {
     this.model = model;
     this.frozen = List.copyOf(frozen);
     this.adapter = adapter;
-    this.params = AdapterParams.of(adapter);
     this.state = state;
     this.settings = settings;
-    if (params.isEmpty()) throw new IllegalArgumentException("the adapter has no trainable tensors (no module matched)");
-    if (!params.keySet().equals(state.names()))
-      throw new IllegalArgumentException("optimiser state does not match the adapter's tensors");
+    this.optimizer = new AdapterOptimizer(adapter, state, settings);
   }
 
   /** Dropout seed of a micro-batch, a pure function of the run seed, optimiser step and global micro-batch index. */
@@ -83,15 +80,7 @@ public final class LocalTrainer {
 
   /** Applies accumulated gradients (from this JVM or reduced from workers): average, clip, AdamW. */
   public StepMetrics apply(GradAccumulator acc) {
-    long step = state.step();
-    double lr = settings.schedule().lr(step);
-    if (acc.tokens() == 0) return new StepMetrics(step, Double.NaN, 0, lr, 0, true);
-    Map<String, INDArray> grads = acc.meanGradients(params.values().iterator().next().dataType());
-    double norm = settings.maxGradNorm() > 0
-        ? GradClipping.clipByGlobalNorm(grads, settings.maxGradNorm()) : GradClipping.globalNorm(grads);
-    if (!Double.isFinite(norm)) return new StepMetrics(step, acc.meanLoss(), norm, lr, acc.tokens(), true);
-    settings.adamW().step(params, grads, state, lr);
-    return new StepMetrics(step, acc.meanLoss(), norm, lr, acc.tokens(), false);
+    return optimizer.apply(acc);
   }
 
   /** Mean loss per trained token over {@code batches}, with the adapter active and no dropout. */

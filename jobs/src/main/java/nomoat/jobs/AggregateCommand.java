@@ -1,0 +1,55 @@
+package nomoat.jobs;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import nomoat.pipeline.bench.BenchModel;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code nomoat bench aggregate}: the per-step coordination cost of reduce vs treeAggregate (see AggregationBench). */
+@Command(name = "aggregate", mixinStandardHelpOptions = true, description = {
+    "One training step with nothing to compute (broadcast a float[] adapter, P tasks return it as compact float bytes,",
+    "combine, destroy the broadcast): median wall time of reduce vs treeAggregate (null zero, depth 2, and with the",
+    "final merge on an executor), for cfg A's adapter (engine bench, LoRA r=8 on all 7 projections) and 4M floats (16 MB)."})
+final class AggregateCommand implements Callable<Integer> {
+  @Option(names = "--master", defaultValue = "local[2]", description = "Spark master (default ${DEFAULT-VALUE}), e.g. spark://127.0.0.1:7077")
+  String master;
+  @Option(names = "--sizes", split = ",", defaultValue = "A,4194304", description = "Adapter sizes in floats; A = cfg A's adapter (default ${DEFAULT-VALUE})")
+  List<String> sizes;
+  @Option(names = "--partitions", split = ",", defaultValue = "2,8,32", description = "Task counts (default ${DEFAULT-VALUE})")
+  List<Integer> partitions;
+  @Option(names = "--modes", split = ",", defaultValue = "reduce,tree,tree_on_executor") List<String> modes;
+  @Option(names = "--reps", defaultValue = "9", description = "Measured steps per cell (default ${DEFAULT-VALUE})") int reps;
+  @Option(names = "--warmup", defaultValue = "3") int warmup;
+  @Option(names = "--conf", description = "Extra Spark property key=value (repeatable)") Map<String, String> conf = new TreeMap<>();
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    List<Integer> floats = new ArrayList<>();
+    int cfgA = AggregationBench.loraParams(BenchModel.A, BenchModel.targets("all7"), 8);
+    for (String s : sizes) floats.add("A".equalsIgnoreCase(s.trim()) ? cfgA : Integer.parseInt(s.trim()));
+    List<AggregationBench.Mode> ms = modes.stream().map(m -> AggregationBench.Mode.valueOf(m.trim().toUpperCase(Locale.ROOT))).toList();
+    SparkConf sc = new SparkConf().setMaster(master).setAppName("nomoat bench aggregate")
+        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false");
+    if (master.startsWith("spark://")) sc.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1");
+    conf.forEach(sc::set);
+    SparkSession spark = SparkSession.builder().config(sc).getOrCreate();
+    try {
+      java.io.PrintWriter out = spec.commandLine().getOut();
+      out.printf("bench aggregate: master %s, cfg A adapter = %,d floats, %d warm-up + %d measured steps per cell%n", master, cfgA, warmup, reps);
+      AggregationBench.run(spark, floats, partitions, ms, warmup, reps, out);
+      return 0;
+    } finally {
+      spark.stop();
+    }
+  }
+}

@@ -1,0 +1,356 @@
+package nomoat.jobs;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.config.NomoatConfig;
+import nomoat.pipeline.config.TrainSettings;
+import nomoat.pipeline.format.PeftAdapterDir;
+import nomoat.pipeline.format.Safetensors;
+import nomoat.pipeline.io.CommittedOutput;
+import nomoat.pipeline.io.Storage;
+import nomoat.pipeline.lora.LoraAdapter;
+import nomoat.pipeline.lora.LoraInit;
+import nomoat.pipeline.lora.LoraSpec;
+import nomoat.pipeline.model.LlamaModel;
+import nomoat.pipeline.shard.ShardReader;
+import nomoat.pipeline.shard.ShardRow;
+import nomoat.pipeline.tokenize.Hashing;
+import nomoat.pipeline.train.AdamW;
+import nomoat.pipeline.train.AdapterBytes;
+import nomoat.pipeline.train.AdapterOptimizer;
+import nomoat.pipeline.train.AdapterParams;
+import nomoat.pipeline.train.Checkpoints;
+import nomoat.pipeline.train.DataPlan;
+import nomoat.pipeline.train.LocalTrainer;
+import nomoat.pipeline.train.LrSchedule;
+import nomoat.pipeline.train.ModelCache;
+import nomoat.pipeline.train.OptimizerState;
+import nomoat.pipeline.train.ShardScan;
+import nomoat.pipeline.train.StepRecord;
+import nomoat.pipeline.train.TrainInputs;
+import nomoat.pipeline.train.TrainLayout;
+import nomoat.pipeline.train.TrainingSparkChecks;
+import nomoat.pipeline.train.WorkerResult;
+import nomoat.pipeline.train.WorkerRows;
+import nomoat.pipeline.train.WorkerStep;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.SerializableConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.Tuple2;
+
+/**
+ * The train stage: data-parallel LoRA training over prepare's shards. One optimiser step is one Spark job: the adapter
+ * goes out by broadcast, each of the {@code workers} cached partitions runs its micro-batches of the step
+ * ({@link WorkerStep}), gradient sums come back through {@code treeAggregate} with an empty zero value, and the driver
+ * averages, clips and applies AdamW ({@link AdapterOptimizer}). Which rows a worker trains is a pure function of the seed
+ * and the manifest ({@link DataPlan}); the rows move to their worker once per epoch.
+ */
+public final class TrainJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+
+  private TrainJob() {}
+
+  public record Summary(long steps, double loss, Double valLoss, double seconds, String output) {
+    @Override
+    public String toString() {
+      return String.format("train: %d steps, final loss %.4f%s in %.1f s -> %s", steps, loss,
+          valLoss == null ? "" : String.format(", validation loss %.4f", valLoss), seconds, output);
+    }
+  }
+
+  public static Summary run(SparkSession spark, NomoatConfig config, boolean force, PrintWriter console) {
+    return run(spark, config, force, null, console);
+  }
+
+  /** @param resume null = a fresh run; "auto" = the newest committed checkpoint of this output, if any; else a checkpoint dir */
+  public static Summary run(SparkSession spark, NomoatConfig config, boolean force, String resume, PrintWriter console) {
+    long t0 = System.nanoTime();
+    TrainSettings t = config.train();
+    t.requireDataAndOutput();
+    config.model().requirePath();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    Configuration hadoop = jsc.hadoopConfiguration();
+
+    // Refusals before any Spark job: committed output, data, model, tokenizer, LoRA, batch shape, Spark settings.
+    CommittedOutput out = CommittedOutput.begin(hadoop, t.output(), force);
+    String staging = out.stagingDir();
+    List<JavaRDD<?>> cached = new ArrayList<>();
+    List<Broadcast<?>> broadcasts = new ArrayList<>();
+    try {
+      TrainInputs in = TrainInputs.openData(hadoop, t.data());
+      String modelUri = config.model().path();
+      ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, "", l -> new LlamaModel(l.weights()));
+      LoraSpec spec = TrainInputs.checkLora(config.lora(), base.loaded().config());
+      in.checkTokenizer(hadoop, base.loaded(), modelUri);
+      in.warnings().forEach(w -> LOG.warn(w));
+      int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
+      in.checkBatch(t, workers);
+      long totalSteps = in.totalSteps(t, workers);
+      LoraAdapter adapter = LoraInit.create(spec, base.loaded().config(), config.lora().initSeed());
+      byte[] adapterBytes = AdapterBytes.encode(adapter);
+      checkSparkSettings(jsc.getConf(), adapterBytes.length, modelBytes(base.model()), workers);
+      Map<String, String> hashes = runHashes(config, in, hadoop, modelUri, workers);
+      String checkpointDir = Checkpoints.dirFor(out.outputUri());
+      String from = resume == null ? null : resume.equals("auto") ? Checkpoints.newest(hadoop, checkpointDir) : resume;
+      Checkpoints.Restored restored = from == null ? null : Checkpoints.read(hadoop, from, spec, hashes);
+      if (resume != null && restored == null) LOG.info("train: --resume auto found no committed checkpoint in {}; starting fresh", checkpointDir);
+      if (restored != null) {
+        adapter = restored.adapter();
+        console.println("train: resuming from " + restored.dir() + " (step " + restored.state().step() + ")");
+      }
+      AdapterOptimizer optimizer = new AdapterOptimizer(adapter,
+          restored != null ? restored.optimizer() : OptimizerState.zerosLike(AdapterParams.of(adapter)), settings(t, totalSteps));
+      int vocab = base.loaded().config().vocabSize();
+
+      // First pass: row lengths for the data plan, token ids checked against the vocabulary.
+      Broadcast<SerializableConfiguration> confB = jsc.broadcast(new SerializableConfiguration(hadoop));
+      broadcasts.add(confB);
+      List<String> shards = new ArrayList<>(in.trainShards());
+      shards.addAll(in.validationShards());
+      jsc.setJobDescription("nomoat train: scan " + shards.size() + " shards");
+      List<ShardScan> scans = jsc.parallelize(shards, shards.size()).map(u -> ShardScan.scan(confB.value().value(), u, vocab)).collect();
+      int nTrain = in.trainShards().size();
+      int[] trainLengths = ShardScan.lengths(scans.subList(0, nTrain), in.trainRows());
+      int[] valLengths = ShardScan.lengths(scans.subList(nTrain, scans.size()), in.validationRows());
+      long perEpoch = DataPlan.stepsPerEpoch(trainLengths.length, t.microBatch(), workers, t.gradAccum());
+      LOG.info("train: {} training rows, {} validation rows, {} workers x {} rows x {} micro-batches = {} rows per step, {} steps ({} per epoch)",
+          trainLengths.length, valLengths.length, workers, t.microBatch(), t.gradAccum(), t.globalBatch(workers), totalSteps, perEpoch);
+
+      JavaPairRDD<Integer, ShardRow> trainRows = rows(jsc, in.trainShards(), in.trainRows(), confB);
+      JavaRDD<WorkerRows> validation = null;
+      List<int[]> valPlan = DataPlan.validation(valLengths, t.microBatch());
+      if (valLengths.length > 0) {
+        int[] valWorker = new int[valLengths.length];
+        for (int k = 0; k < valPlan.size(); k++) for (int r : valPlan.get(k)) valWorker[r] = k % workers;
+        Broadcast<int[]> vw = jsc.broadcast(valWorker);
+        broadcasts.add(vw);
+        validation = byWorker(rows(jsc, in.validationShards(), in.validationRows(), confB), vw, workers);
+        cached.add(validation);
+      }
+
+      OutputStream metrics = Storage.create(hadoop, TrainLayout.resolve(staging, TrainLayout.METRICS));
+      java.io.ByteArrayOutputStream metricsSoFar = new java.io.ByteArrayOutputStream();
+      if (restored != null) {
+        metrics.write(restored.metrics());
+        metricsSoFar.write(restored.metrics());
+      }
+      long seed = t.seed();
+      int gradAccum = t.gradAccum();
+      JavaRDD<WorkerRows> epochRows = null;
+      Broadcast<DataPlan> planB = null;
+      long epochOf = -1;
+      StepRecord last = null;
+      double trainSeconds = 0;
+      try (metrics) {
+        for (long s = optimizer.state().step(); s < totalSteps; s = optimizer.state().step()) {
+          long stepStart = System.nanoTime();
+          long epoch = s / perEpoch, inEpoch = s % perEpoch;
+          if (epoch != epochOf) {                       // rows move to their worker once per epoch
+            if (epochRows != null) { epochRows.unpersist(false); planB.destroy(); }
+            DataPlan plan = DataPlan.epoch(trainLengths, t.microBatch(), t.lengthWindow(), seed, epoch, workers, gradAccum);
+            planB = jsc.broadcast(plan);
+            Broadcast<int[]> owner = jsc.broadcast(plan.workerOfRow(trainLengths.length, gradAccum));
+            jsc.setJobDescription("nomoat train: epoch " + (epoch + 1) + " rows to " + workers + " workers");
+            epochRows = byWorker(trainRows, owner, workers);
+            epochRows.count();
+            owner.destroy();
+            epochOf = epoch;
+            stepStart = System.nanoTime();
+          }
+          Broadcast<byte[]> adapterB = jsc.broadcast(AdapterBytes.encode(optimizer.adapter()));
+          Broadcast<DataPlan> stepPlan = planB;
+          long step = s;
+          jsc.setJobDescription("nomoat train step " + (s + 1) + "/" + totalSteps);
+          WorkerResult r = epochRows.mapPartitionsWithIndex((w, it) -> {
+            WorkerRows mine = it.next();
+            LlamaModel model = ModelCache.get(confB.value().value(), modelUri);
+            LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
+            return Collections.singletonList(WorkerStep.train(model, List.of(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed)).iterator();
+          }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
+          adapterB.destroy();
+          LocalTrainer.StepMetrics m = optimizer.apply(r.sums());
+          double stepSeconds = (System.nanoTime() - stepStart) / 1e9, compute = r.slowestComputeNanos() / 1e9;
+          trainSeconds += stepSeconds;
+          StepRecord rec = new StepRecord(s + 1, (double) (s + 1) / perEpoch, m.loss(), null, m.lr(), m.gradNorm(), m.tokens(),
+              r.realTokens() / stepSeconds, r.paddingShare(), stepSeconds, compute, Math.max(0, stepSeconds - compute), m.skipped());
+          boolean lastStep = s + 1 == totalSteps;
+          if (validation != null && (lastStep || (t.evalEvery() > 0 && (s + 1) % t.evalEvery() == 0)))
+            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, confB, s + 1, totalSteps));
+          byte[] line = (rec.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
+          metrics.write(line);
+          metrics.flush();
+          metricsSoFar.write(line);
+          if (t.checkpointEvery() > 0 && (s + 1) % t.checkpointEvery() == 0) {
+            long next = s + 1;
+            Checkpoints.write(hadoop, checkpointDir, optimizer.adapter(), optimizer.state(),
+                new Checkpoints.TrainerState(next, next / perEpoch, next % perEpoch, seed, out.runId(), hashes),
+                metricsSoFar.toByteArray(), modelUri, t.keepCheckpoints());
+          }
+          if ((s + 1) % t.logEvery() == 0 || lastStep || s == 0)
+            console.println(rec.consoleLine(totalSteps, trainSeconds / (s + 1) * (totalSteps - s - 1)));
+          last = rec;
+        }
+      }
+      PeftAdapterDir.write(hadoop, TrainLayout.resolve(staging, TrainLayout.ADAPTER), optimizer.adapter(), modelUri, Safetensors.Dtype.F32);
+      TrainLayout.writeRunJson(hadoop, staging, runJson(config, in, base, modelUri, workers, totalSteps, out.runId(), jsc, last, hashes,
+          restored == null ? null : restored.dir()));
+      Checkpoints.moveInto(hadoop, checkpointDir, staging);
+      out.commit();
+      Summary summary = new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? null : last.valLoss(),
+          (System.nanoTime() - t0) / 1e9, out.outputUri());
+      LOG.info(summary.toString());
+      return summary;
+    } catch (IOException e) {
+      out.abort();
+      throw NomoatException.io("train could not write " + staging + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      out.abort();
+      throw e;
+    } finally {
+      cached.forEach(rdd -> rdd.unpersist(false));
+      for (Broadcast<?> b : broadcasts) if (b.isValid()) b.destroy();
+    }
+  }
+
+  /**
+   * The one place the driver validates Spark settings against training before the loop (dynamic allocation,
+   * speculation, task cpus, result and RPC sizes against the adapter, executor overhead against the model).
+   */
+  static void checkSparkSettings(SparkConf conf, long adapterBytes, long modelOffHeapBytes, int workers) {
+    Map<String, String> all = new java.util.TreeMap<>();
+    for (Tuple2<String, String> kv : conf.getAll()) all.put(kv._1(), kv._2());
+    TrainingSparkChecks.Result r = TrainingSparkChecks.check(all,
+        new TrainingSparkChecks.Inputs(adapterBytes, modelOffHeapBytes, nomoat.pipeline.model.EngineThreads.get(), workers));
+    r.warnings().forEach(LOG::warn);
+    if (!r.ok()) throw NomoatException.config(String.join("; ", r.errors()));
+  }
+
+  static LocalTrainer.Settings settings(TrainSettings t, long totalSteps) {
+    return new LocalTrainer.Settings(new AdamW(t.beta1(), t.beta2(), t.eps(), t.weightDecay()),
+        new LrSchedule(LrSchedule.kindOf(t.schedule()), t.lr(), t.warmup(), totalSteps), t.maxGradNorm(), t.seed());
+  }
+
+  /** Mean validation loss per trained token, scored by the same workers. */
+  private static double evaluate(JavaSparkContext jsc, JavaRDD<WorkerRows> validation, List<int[]> plan, int workers, LoraAdapter adapter,
+                                 LoraSpec spec, String modelUri, Broadcast<SerializableConfiguration> confB, long step, long total) {
+    Broadcast<byte[]> adapterB = jsc.broadcast(AdapterBytes.encode(adapter));
+    jsc.setJobDescription("nomoat train validation after step " + step + "/" + total);
+    try {
+      WorkerResult r = validation.mapPartitionsWithIndex((w, it) -> {
+        WorkerRows mine = it.next();
+        LlamaModel model = ModelCache.get(confB.value().value(), modelUri);
+        LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
+        return Collections.singletonList(WorkerStep.evaluate(model, List.of(a), mine, plan, w, workers)).iterator();
+      }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
+      return r.sums().meanLoss();
+    } finally {
+      adapterB.destroy();
+    }
+  }
+
+  /** Every row of the given shards, keyed by its index in manifest order. */
+  private static JavaPairRDD<Integer, ShardRow> rows(JavaSparkContext jsc, List<String> shards, List<Long> rowCounts,
+                                                     Broadcast<SerializableConfiguration> confB) {
+    List<Tuple2<String, Integer>> tasks = new ArrayList<>();
+    int offset = 0;
+    for (int i = 0; i < shards.size(); i++) {
+      tasks.add(new Tuple2<>(shards.get(i), offset));
+      offset += rowCounts.get(i).intValue();
+    }
+    return jsc.parallelize(tasks, Math.max(1, tasks.size())).flatMapToPair(task -> {
+      List<Tuple2<Integer, ShardRow>> out = new ArrayList<>();
+      int k = task._2();
+      try (ShardReader reader = ShardReader.open(confB.value().value(), task._1())) {
+        while (reader.hasNext()) out.add(new Tuple2<>(k++, reader.next()));
+      }
+      return out.iterator();
+    });
+  }
+
+  /** One cached partition per worker holding the rows the owner table gives it (-1: not used). */
+  private static JavaRDD<WorkerRows> byWorker(JavaPairRDD<Integer, ShardRow> rows, Broadcast<int[]> owner, int workers) {
+    return rows.filter(r -> owner.value()[r._1()] >= 0)
+        .mapToPair(r -> new Tuple2<>(owner.value()[r._1()], r))
+        .partitionBy(new HashPartitioner(workers))
+        .mapPartitions(it -> {
+          WorkerRows w = new WorkerRows();
+          while (it.hasNext()) {
+            Tuple2<Integer, ShardRow> r = it.next()._2();
+            w.put(r._1(), r._2());
+          }
+          return Collections.singletonList(w).iterator();
+        }, true)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+  }
+
+  /** Keys that do not change what is trained (where it goes, how often it reports) stay out of the config hash. */
+  private static final List<String> UNHASHED = List.of("output", "log-every", "eval-every", "checkpoint-every", "keep-checkpoints");
+
+  /** What a checkpoint must share with the run resuming it: config, data, base model, stacked adapters. */
+  static Map<String, String> runHashes(NomoatConfig config, TrainInputs in, Configuration hadoop, String modelUri, int workers) {
+    Map<String, Object> train = new java.util.TreeMap<>(config.effective("train"));
+    UNHASHED.forEach(train::remove);
+    train.put("workers", workers);
+    Map<String, Object> cfg = new java.util.TreeMap<>();
+    cfg.put("lora", new java.util.TreeMap<>(config.effective("lora")));
+    cfg.put("train", train);
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("config", Hashing.sha256Hex(cfg.toString()));
+    h.put("manifest", in.manifestSha256());
+    h.put("base model", Hashing.sha256Hex(modelUri + "|" + ModelCache.identity(hadoop, modelUri)));
+    h.put("stacked adapters", Hashing.sha256Hex(String.valueOf(config.effective("model").get("adapters"))));
+    return h;
+  }
+
+  private static long modelBytes(LlamaModel model) {
+    long n = 0;
+    for (var t : model.weights().tensors().values()) n += t.length() * t.dataType().width();
+    return n;
+  }
+
+  private static Map<String, Object> runJson(NomoatConfig config, TrainInputs in, ModelCache.Entry base, String modelUri, int workers,
+                                             long totalSteps, String runId, JavaSparkContext jsc, StepRecord last,
+                                             Map<String, String> hashes, String resumedFrom) {
+    Map<String, Object> run = new LinkedHashMap<>();
+    run.put("run_id", runId);
+    run.put("hashes", new java.util.TreeMap<>(hashes));
+    if (resumedFrom != null) run.put("resumed_from", resumedFrom);
+    run.put("finished", Instant.now().toString());
+    run.put("steps", totalSteps);
+    run.put("workers", workers);
+    if (last != null) {
+      run.put("final_loss", Double.isFinite(last.loss()) ? last.loss() : null);
+      if (last.valLoss() != null) run.put("final_val_loss", last.valLoss());
+    }
+    Map<String, Object> inputs = new LinkedHashMap<>();
+    inputs.put("data", in.describe());
+    inputs.put("model", Map.of("uri", modelUri, "identity_sha256", Hashing.sha256Hex(ModelCache.identity(jsc.hadoopConfiguration(), modelUri)),
+        "tokenizer_sha256", Hashing.sha256Hex(base.loaded().tokenizerJson())));
+    run.put("inputs", inputs);
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("model", config.effective("model"));
+    cfg.put("lora", config.effective("lora"));
+    cfg.put("train", config.effective("train"));
+    run.put("config", cfg);
+    run.put("versions", Map.of("nomoat", Main.version(), "spark", jsc.version(), "java", System.getProperty("java.version")));
+    return run;
+  }
+}

@@ -1,0 +1,65 @@
+package nomoat.pipeline.train;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
+import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.io.Storage;
+import nomoat.pipeline.model.LlamaModel;
+import nomoat.pipeline.model.LoadedModel;
+import nomoat.pipeline.model.ModelLoader;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The frozen base model of this JVM, loaded once and kept across steps and tasks (a Spark executor trains many steps).
+ * Keyed by the model's URI, the identity of its files (names, lengths, modification times) and what was merged into
+ * it, so a model replaced on storage is loaded again. Holds one model: a new key replaces the old entry.
+ */
+public final class ModelCache {
+  private ModelCache() {}
+
+  /** A loaded model and what it was loaded as. */
+  public record Entry(String key, LoadedModel loaded, LlamaModel model) {}
+
+  private static Entry entry;
+
+  /** The base model at {@code uri} as is. */
+  public static LlamaModel get(Configuration conf, String uri) {
+    return entry(conf, uri, "", loaded -> new LlamaModel(loaded.weights())).model();
+  }
+
+  /**
+   * The model at {@code uri} after {@code transform} (e.g. merging adapters); {@code variant} names the transform in the
+   * cache key (e.g. the merged adapters' identities).
+   */
+  public static synchronized Entry entry(Configuration conf, String uri, String variant, Function<LoadedModel, LlamaModel> transform) {
+    String key = uri + "|" + identity(conf, uri) + "|" + variant;
+    if (entry != null && entry.key().equals(key)) return entry;
+    entry = null;                                        // let the old model go before loading the new one
+    LoadedModel loaded = ModelLoader.load(conf, uri);
+    entry = new Entry(key, loaded, transform.apply(loaded));
+    return entry;
+  }
+
+  /** Names, lengths and modification times of a file, or of a directory's files. */
+  public static String identity(Configuration conf, String uri) {
+    Path p = new Path(uri);
+    try {
+      FileSystem fs = Storage.fileSystem(conf, p);
+      FileStatus st = fs.getFileStatus(p);
+      List<String> parts = new ArrayList<>();
+      FileStatus[] files = st.isDirectory() ? fs.listStatus(p) : new FileStatus[] {st};
+      Arrays.sort(files, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
+      for (FileStatus f : files)
+        if (f.isFile()) parts.add(f.getPath().getName() + ":" + f.getLen() + ":" + f.getModificationTime());
+      return String.join(",", parts);
+    } catch (IOException e) {
+      throw NomoatException.io("cannot read " + uri + ": " + e.getMessage(), e);
+    }
+  }
+}
