@@ -18,7 +18,7 @@ import nomoat.pipeline.format.Safetensors;
 import nomoat.pipeline.io.CommittedOutput;
 import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraAdapter;
-import nomoat.pipeline.lora.LoraInit;
+import nomoat.pipeline.model.LoraInit;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaModel;
 import nomoat.pipeline.shard.ShardReader;
@@ -238,7 +238,7 @@ public final class TrainJob {
     Map<String, String> all = new java.util.TreeMap<>();
     for (Tuple2<String, String> kv : conf.getAll()) all.put(kv._1(), kv._2());
     TrainingSparkChecks.Result r = TrainingSparkChecks.check(all,
-        new TrainingSparkChecks.Inputs(adapterBytes, modelOffHeapBytes, nomoat.pipeline.model.EngineThreads.get(), workers));
+        new TrainingSparkChecks.Inputs(adapterBytes, modelOffHeapBytes, nomoat.pipeline.model.EngineOptions.defaults().threads(), workers));
     r.warnings().forEach(LOG::warn);
     if (!r.ok()) throw NomoatException.config(String.join("; ", r.errors()));
   }

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import nomoat.pipeline.config.ConfigLoader;
-import nomoat.pipeline.model.LoadedModel;
-import nomoat.pipeline.model.ModelLoader;
+import nomoat.pipeline.format.LoadedModel;
+import nomoat.pipeline.format.ModelLoader;
 import nomoat.pipeline.testing.Fixtures;
 import org.apache.hadoop.conf.Configuration;
 

@@ -13,7 +13,7 @@ import nomoat.pipeline.config.ConfigLoader;
 import nomoat.pipeline.config.NomoatConfig;
 import nomoat.pipeline.format.PeftAdapterDir;
 import nomoat.pipeline.lora.LoraAdapter;
-import nomoat.pipeline.lora.LoraInit;
+import nomoat.pipeline.model.LoraInit;
 import nomoat.pipeline.model.Batch;
 import nomoat.pipeline.model.LlamaModel;
 import nomoat.pipeline.shard.ShardReader;

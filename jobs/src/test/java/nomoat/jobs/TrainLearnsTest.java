@@ -16,7 +16,7 @@ import nomoat.pipeline.generate.GenerationConfig;
 import nomoat.pipeline.generate.Generator;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.model.LlamaModel;
-import nomoat.pipeline.model.LoadedModel;
+import nomoat.pipeline.format.LoadedModel;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import nomoat.pipeline.train.ModelCache;
 import org.apache.hadoop.conf.Configuration;

@@ -11,7 +11,7 @@ import nomoat.pipeline.io.CommittedOutput;
 import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaConfig;
-import nomoat.pipeline.model.LoadedModel;
+import nomoat.pipeline.format.LoadedModel;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.PreparedLayout;
