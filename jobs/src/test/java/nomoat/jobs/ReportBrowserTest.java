@@ -44,7 +44,7 @@ class ReportBrowserTest {
       double loss = 3.0 * Math.exp(-s / 25.0) + 0.5 + 0.05 * rnd.nextDouble();
       losses.add(loss);
       metrics.append(String.format(Locale.ROOT, "{\"step\":%d,\"epoch\":%.3f,\"loss\":%.6f,%s\"lr\":%.6g,\"grad_norm\":%.4f,\"trained_tokens\":%d,"
-          + "\"tokens_per_s\":%.1f,\"padding_share\":%.3f,\"compute_ms\":%.1f,\"coordination_ms\":%.1f}%n", s, s / 30.0, loss,
+          + "\"tokens_per_s\":%.1f,\"padding_share\":%.3f,\"compute_s\":%.1f,\"coordination_s\":%.1f}%n", s, s / 30.0, loss,
           s % 10 == 0 ? String.format(Locale.ROOT, "\"val_loss\":%.6f,", loss + 0.1) : "", 2e-4 * Math.min(1, s / 10.0), 1 + rnd.nextDouble(),
           900 + s, 1800 + 100 * rnd.nextDouble(), 0.1, 400 + rnd.nextDouble() * 50, 20 + rnd.nextDouble() * 10));
       if (s % 10 == 0) evaluated++;

@@ -36,6 +36,8 @@ class ArchitectureTest {
       .layer("prepare").definedBy("nomoat.pipeline.prepare..")
       .layer("train").definedBy("nomoat.pipeline.train..")
       .layer("generate").definedBy("nomoat.pipeline.generate..")
+      .layer("export").definedBy("nomoat.pipeline.export..")
+      .layer("report").definedBy("nomoat.pipeline.report..")
       .layer("bench").definedBy("nomoat.pipeline.bench..")
       .whereLayer("base").mayNotAccessAnyLayer()
       .whereLayer("io").mayOnlyAccessLayers("base")
@@ -43,13 +45,15 @@ class ArchitectureTest {
       .whereLayer("lora").mayOnlyAccessLayers("base")
       .whereLayer("model").mayOnlyAccessLayers("lora", "base")
       .whereLayer("data").mayOnlyAccessLayers("tokenize", "base")
-      .whereLayer("format").mayOnlyAccessLayers("model", "lora", "io", "base")
+      .whereLayer("format").mayOnlyAccessLayers("model", "lora", "tokenize", "io", "base")
       .whereLayer("source").mayOnlyAccessLayers("data", "io", "base")
       .whereLayer("shard").mayOnlyAccessLayers("data", "tokenize", "io", "base")
       .whereLayer("config").mayOnlyAccessLayers("data", "source", "shard", "format", "model", "lora", "tokenize", "io", "base")
       .whereLayer("prepare").mayOnlyAccessLayers("config", "shard", "source", "data", "tokenize", "io", "base")
       .whereLayer("train").mayOnlyAccessLayers("config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
       .whereLayer("generate").mayOnlyAccessLayers("config", "format", "model", "lora", "tokenize", "io", "base")
+      .whereLayer("export").mayOnlyAccessLayers("config", "format", "model", "lora", "io", "base")
+      .whereLayer("report").mayOnlyAccessLayers("shard", "io", "base")
       .whereLayer("bench").mayNotBeAccessedByAnyLayer();
 
   /** The engine runs on token arrays: templating (Jinjava), tokenizers (DJL) and record formats stay above it. */

@@ -43,11 +43,11 @@ public final class RunReport {
       }
       if (n == null || !n.isObject() || !n.path("step").canConvertToLong())
         throw NomoatException.inputData(where + ":" + (i + 1) + ": expected an object with an integer \"step\"");
-      double compute = num(n, "compute_ms", "slowest_task_ms"), coord = num(n, "coordination_ms", "coord_ms");
+      double compute = num(n, "compute_s"), coord = num(n, "coordination_s");  // as train's StepRecord writes them
       double share = num(n, "coordination_share");
       if (Double.isNaN(share) && !Double.isNaN(compute) && !Double.isNaN(coord) && compute + coord > 0) share = coord / (compute + coord);
       steps.add(new Step(n.get("step").asLong(), num(n, "epoch"), num(n, "loss"), num(n, "val_loss"), num(n, "lr"), num(n, "grad_norm"),
-          num(n, "tokens_per_s", "tokens_per_sec"), num(n, "padding_share"), share));
+          num(n, "tokens_per_s"), num(n, "padding_share"), share));
     }
     return steps;
   }
