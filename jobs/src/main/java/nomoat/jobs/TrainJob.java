@@ -97,6 +97,7 @@ public final class TrainJob {
     try {
       TrainInputs in = TrainInputs.openData(hadoop, t.data());
       String modelUri = config.model().path();
+      nomoat.pipeline.config.EngineSettings engine = config.engine();   // resolved on each executor (threads = 0: its own cores)
       ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, "", l -> new LlamaModel(l.weights()));
       LoraSpec spec = TrainInputs.checkLora(config.lora(), base.loaded().config());
       in.checkTokenizer(hadoop, base.loaded(), modelUri);
@@ -106,7 +107,7 @@ public final class TrainJob {
       long totalSteps = in.totalSteps(t, workers);
       LoraAdapter adapter = LoraInit.create(spec, base.loaded().config(), config.lora().initSeed());
       byte[] adapterBytes = AdapterBytes.encode(adapter);
-      checkSparkSettings(jsc.getConf(), adapterBytes.length, modelBytes(base.model()), workers);
+      checkSparkSettings(jsc.getConf(), adapterBytes.length, modelBytes(base.model()), engine.options().threads(), workers);
       Map<String, String> hashes = runHashes(config, in, hadoop, modelUri, workers);
       String checkpointDir = Checkpoints.dirFor(out.outputUri());
       String from = resume == null ? null : resume.equals("auto") ? Checkpoints.newest(hadoop, checkpointDir) : resume;
@@ -181,7 +182,7 @@ public final class TrainJob {
           jsc.setJobDescription("nomoat train step " + (s + 1) + "/" + totalSteps);
           WorkerResult r = epochRows.mapPartitionsWithIndex((w, it) -> {
             WorkerRows mine = it.next();
-            LlamaModel model = ModelCache.get(confB.value().value(), modelUri);
+            LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
             LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
             return Collections.singletonList(WorkerStep.train(model, List.of(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed)).iterator();
           }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
@@ -193,7 +194,7 @@ public final class TrainJob {
               r.realTokens() / stepSeconds, r.paddingShare(), stepSeconds, compute, Math.max(0, stepSeconds - compute), m.skipped());
           boolean lastStep = s + 1 == totalSteps;
           if (validation != null && (lastStep || (t.evalEvery() > 0 && (s + 1) % t.evalEvery() == 0)))
-            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, confB, s + 1, totalSteps));
+            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, engine, confB, s + 1, totalSteps));
           byte[] line = (rec.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
           metrics.write(line);
           metrics.flush();
@@ -234,11 +235,11 @@ public final class TrainJob {
    * The one place the driver validates Spark settings against training before the loop (dynamic allocation,
    * speculation, task cpus, result and RPC sizes against the adapter, executor overhead against the model).
    */
-  static void checkSparkSettings(SparkConf conf, long adapterBytes, long modelOffHeapBytes, int workers) {
+  static void checkSparkSettings(SparkConf conf, long adapterBytes, long modelOffHeapBytes, int threads, int workers) {
     Map<String, String> all = new java.util.TreeMap<>();
     for (Tuple2<String, String> kv : conf.getAll()) all.put(kv._1(), kv._2());
     TrainingSparkChecks.Result r = TrainingSparkChecks.check(all,
-        new TrainingSparkChecks.Inputs(adapterBytes, modelOffHeapBytes, nomoat.pipeline.model.EngineOptions.defaults().threads(), workers));
+        new TrainingSparkChecks.Inputs(adapterBytes, modelOffHeapBytes, threads, workers));
     r.warnings().forEach(LOG::warn);
     if (!r.ok()) throw NomoatException.config(String.join("; ", r.errors()));
   }
@@ -250,13 +251,14 @@ public final class TrainJob {
 
   /** Mean validation loss per trained token, scored by the same workers. */
   private static double evaluate(JavaSparkContext jsc, JavaRDD<WorkerRows> validation, List<int[]> plan, int workers, LoraAdapter adapter,
-                                 LoraSpec spec, String modelUri, Broadcast<SerializableConfiguration> confB, long step, long total) {
+                                 LoraSpec spec, String modelUri, nomoat.pipeline.config.EngineSettings engine, Broadcast<SerializableConfiguration> confB,
+                                 long step, long total) {
     Broadcast<byte[]> adapterB = jsc.broadcast(AdapterBytes.encode(adapter));
     jsc.setJobDescription("nomoat train validation after step " + step + "/" + total);
     try {
       WorkerResult r = validation.mapPartitionsWithIndex((w, it) -> {
         WorkerRows mine = it.next();
-        LlamaModel model = ModelCache.get(confB.value().value(), modelUri);
+        LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
         LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
         return Collections.singletonList(WorkerStep.evaluate(model, List.of(a), mine, plan, w, workers)).iterator();
       }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);

@@ -51,7 +51,7 @@ class ArchitectureTest {
       .whereLayer("config").mayOnlyAccessLayers("data", "source", "shard", "format", "model", "lora", "tokenize", "io", "base")
       .whereLayer("prepare").mayOnlyAccessLayers("config", "shard", "source", "data", "tokenize", "io", "base")
       .whereLayer("train").mayOnlyAccessLayers("config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
-      .whereLayer("generate").mayOnlyAccessLayers("config", "format", "model", "lora", "tokenize", "io", "base")
+      .whereLayer("generate").mayOnlyAccessLayers("config", "format", "model", "lora", "data", "tokenize", "io", "base")
       .whereLayer("export").mayOnlyAccessLayers("config", "format", "model", "lora", "io", "base")
       .whereLayer("report").mayOnlyAccessLayers("shard", "io", "base")
       .whereLayer("bench").mayNotBeAccessedByAnyLayer();

@@ -10,7 +10,8 @@ import nomoat.pipeline.model.EngineOptions;
  *
  * @param threads engine threads per step; 0 = one per available processor of the JVM that runs the step
  */
-public record EngineSettings(int threads, EngineOptions.GemmPath gemm, boolean workspaces, int attentionTileRows) {
+public record EngineSettings(int threads, EngineOptions.GemmPath gemm, boolean workspaces, int attentionTileRows)
+    implements java.io.Serializable {
 
   /** Reads the {@code engine} block of a resolved configuration (reference.conf supplies every default). */
   public static EngineSettings from(Config root) {

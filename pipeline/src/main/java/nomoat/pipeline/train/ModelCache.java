@@ -33,6 +33,12 @@ public final class ModelCache {
     return entry(conf, uri, "", loaded -> new LlamaModel(loaded.weights())).model();
   }
 
+  /** The base model at {@code uri}, run with {@code options} (the engine settings change speed, not results). */
+  public static LlamaModel get(Configuration conf, String uri, nomoat.pipeline.model.EngineOptions options) {
+    LlamaModel m = get(conf, uri);
+    return m.options().equals(options) ? m : m.withOptions(options);
+  }
+
   /**
    * The model at {@code uri} after {@code transform} (e.g. merging adapters); {@code variant} names the transform in the
    * cache key (e.g. the merged adapters' identities).
