@@ -6,15 +6,6 @@
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 STAGE="${1:?usage: submit-k8s.sh STAGE [nomoat args]}"; shift
-EXECUTORS="${EXECUTORS:-2}" CORES="${EXECUTOR_CORES:-4}" MEM="${EXECUTOR_MEMORY:-4g}" OFFHEAP="${OFFHEAP:-2g}"
-TRAIN=(); [[ "$STAGE" == train || "$STAGE" == evaluate ]] && TRAIN=(
-  --conf spark.dynamicAllocation.enabled=false   # training needs a fixed set of executors
-  --conf spark.speculation=false
-  --conf "spark.task.cpus=$CORES"                # one training task per executor: it uses every core through the engine
-  --conf spark.driver.maxResultSize=2g           # adapter-gradient sums come back to the driver each step
-  --conf spark.rpc.message.maxSize=512)
+source "$HERE/submit-common.sh"
 exec "$HERE/spark-submit.sh" --master "${MASTER:?set MASTER=k8s://https://api-server:6443}" --deploy-mode cluster --conf "spark.kubernetes.container.image=${IMAGE:?set IMAGE}" --conf "spark.kubernetes.namespace=${NAMESPACE:-nomoat}" --conf spark.kubernetes.authenticate.driver.serviceAccountName=spark --conf "spark.executor.instances=$EXECUTORS" \
-  --executor-cores "$CORES" --executor-memory "$MEM" \
-  --conf "spark.executor.memoryOverhead=$OFFHEAP" \
-  --conf "spark.executor.extraJavaOptions=-Dorg.bytedeco.javacpp.maxbytes=$OFFHEAP --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED" \
-  "${TRAIN[@]}" -- "$STAGE" "$@"
+  "${EXECUTOR_SETTINGS[@]}" "${TRAIN[@]}" -- "$STAGE" "$@"
