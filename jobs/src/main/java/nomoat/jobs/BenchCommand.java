@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** Benchmarks that are rerun by hand and reported in the README (never timed tests). */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: prepare throughput, engine training step, gradient aggregation.",
-    subcommands = {BenchCommand.Prepare.class, BenchCommand.Engine.class, AggregateCommand.class})
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: prepare throughput, engine training step, gradient aggregation, Spark's cost to training.",
+    subcommands = {BenchCommand.Prepare.class, BenchCommand.Engine.class, AggregateCommand.class, TrainBenchCommand.class})
 final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

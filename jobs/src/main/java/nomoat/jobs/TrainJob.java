@@ -176,17 +176,14 @@ public final class TrainJob {
             epochOf = epoch;
             stepStart = System.nanoTime();
           }
-          Broadcast<byte[]> adapterB = jsc.broadcast(AdapterBytes.encode(optimizer.adapter()));
           Broadcast<DataPlan> stepPlan = planB;
           long step = s;
           jsc.setJobDescription("nomoat train step " + (s + 1) + "/" + totalSteps);
-          WorkerResult r = epochRows.mapPartitionsWithIndex((w, it) -> {
-            WorkerRows mine = it.next();
+          WorkerResult r = exchange(jsc, epochRows, AdapterBytes.encode(optimizer.adapter()), (w, mine, bytes) -> {
             LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
-            LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
-            return Collections.singletonList(WorkerStep.train(model, List.of(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed)).iterator();
-          }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
-          adapterB.destroy();
+            LoraAdapter a = AdapterBytes.decode(spec, bytes);
+            return WorkerStep.train(model, List.of(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed);
+          });
           LocalTrainer.StepMetrics m = optimizer.apply(r.sums());
           double stepSeconds = (System.nanoTime() - stepStart) / 1e9, compute = r.slowestComputeNanos() / 1e9;
           trainSeconds += stepSeconds;
@@ -253,16 +250,31 @@ public final class TrainJob {
   private static double evaluate(JavaSparkContext jsc, JavaRDD<WorkerRows> validation, List<int[]> plan, int workers, LoraAdapter adapter,
                                  LoraSpec spec, String modelUri, nomoat.pipeline.config.EngineSettings engine, Broadcast<SerializableConfiguration> confB,
                                  long step, long total) {
-    Broadcast<byte[]> adapterB = jsc.broadcast(AdapterBytes.encode(adapter));
     jsc.setJobDescription("nomoat train validation after step " + step + "/" + total);
+    WorkerResult r = exchange(jsc, validation, AdapterBytes.encode(adapter), (w, mine, adapterBytes) -> {
+      LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
+      LoraAdapter a = AdapterBytes.decode(spec, adapterBytes);
+      return WorkerStep.evaluate(model, List.of(a), mine, plan, w, workers);
+    });
+    return r.sums().meanLoss();
+  }
+
+  /** The body of one worker's task in a step: its partition's single element and the broadcast adapter bytes. */
+  @FunctionalInterface
+  interface WorkerTask<T> extends java.io.Serializable {
+    WorkerResult run(int worker, T rows, byte[] adapter) throws Exception;
+  }
+
+  /**
+   * The coordination of one step (or validation pass), shared by the job and {@code bench train}: the adapter bytes go
+   * out by broadcast (destroyed afterwards), each partition runs {@code task} on its one element, and the results come
+   * back through {@code treeAggregate} with an empty (null) zero value, so nothing adapter-sized rides inside the tasks.
+   */
+  static <T> WorkerResult exchange(JavaSparkContext jsc, JavaRDD<T> workerPartitions, byte[] adapter, WorkerTask<T> task) {
+    Broadcast<byte[]> adapterB = jsc.broadcast(adapter);
     try {
-      WorkerResult r = validation.mapPartitionsWithIndex((w, it) -> {
-        WorkerRows mine = it.next();
-        LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
-        LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
-        return Collections.singletonList(WorkerStep.evaluate(model, List.of(a), mine, plan, w, workers)).iterator();
-      }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
-      return r.sums().meanLoss();
+      return workerPartitions.mapPartitionsWithIndex((w, it) -> Collections.singletonList(task.run(w, it.next(), adapterB.value())).iterator(), true)
+          .treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
     } finally {
       adapterB.destroy();
     }

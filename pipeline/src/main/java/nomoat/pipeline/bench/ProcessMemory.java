@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** This process's resident memory from /proc/self/status (Linux): current (VmRSS) and peak (VmHWM), in MiB. */
+/** A process's resident memory from /proc/PID/status (Linux): current (VmRSS) and peak (VmHWM), in MiB. */
 public record ProcessMemory(double rssMib, double peakRssMib) {
 
   public static ProcessMemory now() {
@@ -12,6 +12,15 @@ public record ProcessMemory(double rssMib, double peakRssMib) {
       return parse(Files.readString(Path.of("/proc/self/status")));
     } catch (IOException e) {
       throw new IllegalStateException("cannot read /proc/self/status (peak RSS needs Linux)", e);
+    }
+  }
+
+  /** Another process's resident memory (e.g. a Spark executor JVM on this machine). */
+  public static ProcessMemory of(long pid) {
+    try {
+      return parse(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/" + pid + "/status: " + e.getMessage(), e);
     }
   }
 
