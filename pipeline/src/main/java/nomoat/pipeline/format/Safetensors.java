@@ -273,6 +273,13 @@ public final class Safetensors {
   /** The JSON header, padded with spaces to a multiple of 8 as the reference writer does; tensors back to back. */
   private static byte[] header(Path path, List<String> names, Map<String, INDArray> tensors,
                                java.util.function.Function<String, Dtype> dtypes, Map<String, String> metadata) {
+    Map<String, long[]> shapes = new TreeMap<>();
+    for (String name : names) shapes.put(name, tensors.get(name).shape());
+    return header(path, names, dtypes, metadata, shapes);
+  }
+
+  private static byte[] header(Path path, List<String> names, java.util.function.Function<String, Dtype> dtypes,
+                               Map<String, String> metadata, Map<String, long[]> shapes) {
     ObjectNode header = JSON.createObjectNode();
     if (!metadata.isEmpty()) {
       ObjectNode meta = header.putObject("__metadata__");
@@ -280,13 +287,17 @@ public final class Safetensors {
     }
     long offset = 0;
     for (String name : names) {
-      INDArray t = tensors.get(name);
+      long[] dims = shapes.get(name);
       Dtype dtype = dtypes.apply(name);
       ObjectNode e = header.putObject(name);
       e.put("dtype", dtype.name());
       ArrayNode shape = e.putArray("shape");
-      for (long d : t.shape()) shape.add(d);
-      long n = dataBytes(t, dtype);
+      long numel = 1;
+      for (long d : dims) {
+        shape.add(d);
+        numel *= d;
+      }
+      long n = numel * dtype.bytes;
       e.putArray("data_offsets").add(offset).add(offset + n);
       offset += n;
     }
@@ -315,49 +326,139 @@ public final class Safetensors {
     Path what = new Path("in-memory.safetensors");
     List<String> names = new ArrayList<>(new TreeMap<>(tensors).keySet());
     byte[] head = header(what, names, tensors, name -> exactType(name, tensors.get(name)), metadata);
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    try {
-      out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).array());
-      out.write(head);
-      for (String name : names) {
-        INDArray t = tensors.get(name).dup('c');
-        ByteBuffer raw = ByteBuffer.allocate((int) dataBytes(t, exactType(name, t))).order(ByteOrder.LITTLE_ENDIAN);
-        if (t.dataType() == DataType.DOUBLE) for (double d : t.data().asDouble()) raw.putDouble(d);
-        else for (float f : t.data().asFloat()) raw.putFloat(f);
-        out.write(raw.array());
+    long total = 8L + head.length;
+    for (String name : names) total += dataBytes(tensors.get(name), exactType(name, tensors.get(name)));
+    if (total > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensors of " + total + " bytes do not fit one byte[]");
+    // one exact-size array, filled by bulk copies: this runs on every training step (adapter and gradient sums)
+    ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+    out.putLong(head.length).put(head);
+    for (String name : names) {
+      INDArray t = dense(tensors.get(name));
+      int n = Math.toIntExact(t.length());
+      if (t.dataType() == DataType.DOUBLE) {
+        double[] v = new double[n];
+        new org.bytedeco.javacpp.DoublePointer(t.data().addressPointer()).get(v, 0, n);
+        out.asDoubleBuffer().put(v);
+        out.position(out.position() + 8 * n);
+      } else {
+        float[] v = new float[n];
+        new org.bytedeco.javacpp.FloatPointer(t.data().addressPointer()).get(v, 0, n);
+        out.asFloatBuffer().put(v);
+        out.position(out.position() + 4 * n);
       }
-    } catch (IOException e) {
-      throw NomoatException.io("cannot encode safetensors bytes", e);
     }
-    return out.toByteArray();
+    return out.array();
+  }
+
+  /** The array itself when its buffer holds exactly its elements in C order, else a C-order copy. */
+  private static INDArray dense(INDArray t) {
+    boolean packed = !t.isView() && t.offset() == 0 && t.data().offset() == 0 && t.data().length() == t.length()
+        && (t.ordering() == 'c' || t.rank() <= 1 || t.isVector());
+    return packed ? t : t.dup('c');
+  }
+
+  /** Host tensors: C-order values widened to double, with their shapes and the blob's metadata. */
+  public record HostContents(Map<String, double[]> values, Map<String, long[]> shapes, Map<String, String> metadata) {}
+
+  /**
+   * Encodes host arrays exactly, each tensor as F32 when every value is exactly a float (half the bytes: a worker's
+   * gradient sums over one micro-batch are) and as F64 otherwise; no ND4J arrays on the way. Decoded by
+   * {@link #decodeHost} (or {@link #decode}) bit for bit.
+   */
+  public static byte[] encodeHost(Map<String, double[]> values, Map<String, long[]> shapes, Map<String, String> metadata) {
+    Path what = new Path("in-memory.safetensors");
+    List<String> names = new ArrayList<>(new TreeMap<>(values).keySet());
+    Map<String, Dtype> types = new TreeMap<>();
+    long total = 0;
+    for (String name : names) {
+      Dtype d = Dtype.F32;
+      for (double v : values.get(name)) {
+        if ((double) (float) v != v) { d = Dtype.F64; break; }   // NaN lands here too: F64 keeps its bits
+      }
+      types.put(name, d);
+      total += (long) values.get(name).length * d.bytes;
+    }
+    byte[] head = header(what, names, types::get, metadata, shapes);
+    total += 8L + head.length;
+    if (total > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensors of " + total + " bytes do not fit one byte[]");
+    ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
+    out.putLong(head.length).put(head);
+    for (String name : names) {
+      double[] v = values.get(name);
+      if (types.get(name) == Dtype.F64) {
+        out.asDoubleBuffer().put(v);
+        out.position(out.position() + 8 * v.length);
+      } else {
+        float[] f = new float[v.length];
+        for (int i = 0; i < f.length; i++) f[i] = (float) v[i];
+        out.asFloatBuffer().put(f);
+        out.position(out.position() + 4 * f.length);
+      }
+    }
+    return out.array();
+  }
+
+  /** Decodes an F32/F64 safetensors blob into host arrays (F32 widened to double, exactly). */
+  public static HostContents decodeHost(byte[] bytes, String what) {
+    Path path = new Path(what);
+    Map<String, String> metadata = new LinkedHashMap<>();
+    Map<String, TensorInfo> infos = checkedHeader(path, bytes, metadata);
+    int dataStart = 8 + (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    Map<String, double[]> values = new TreeMap<>();
+    Map<String, long[]> shapes = new TreeMap<>();
+    for (TensorInfo t : infos.values()) {
+      ByteBuffer buf = ByteBuffer.wrap(bytes, dataStart + (int) t.begin(), (int) (t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
+      int n = (int) t.numel();
+      double[] v = new double[n];
+      if (t.dtype() == Dtype.F64) {
+        buf.asDoubleBuffer().get(v);
+      } else if (t.dtype() == Dtype.F32) {
+        float[] f = new float[n];
+        buf.asFloatBuffer().get(f);
+        for (int i = 0; i < n; i++) v[i] = f[i];
+      } else {
+        throw bad(path, "tensor '" + t.name() + "' is " + t.dtype() + "; exact decoding takes F32 or F64");
+      }
+      values.put(t.name(), v);
+      shapes.put(t.name(), t.shape().clone());
+    }
+    return new HostContents(values, shapes, metadata);
+  }
+
+  private static Map<String, TensorInfo> checkedHeader(Path path, byte[] bytes, Map<String, String> metadata) {
+    if (bytes.length < 8) throw bad(path, bytes.length + " bytes, shorter than the 8-byte header length");
+    long headerLen = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > bytes.length - 8L)
+      throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " is impossible (" + bytes.length + " bytes)");
+    return parseHeader(path, Arrays.copyOfRange(bytes, 8, 8 + (int) headerLen), bytes.length - 8L - headerLen, metadata);
   }
 
   /** Decodes {@link #encode}'s bytes (or any F32/F64 safetensors blob) exactly, after the same header checks as files. */
   public static Contents decode(byte[] bytes, String what) {
     Path path = new Path(what);
-    if (bytes.length < 8) throw bad(path, bytes.length + " bytes, shorter than the 8-byte header length");
-    long headerLen = ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    if (headerLen < 2 || headerLen > MAX_HEADER_BYTES || headerLen > bytes.length - 8L)
-      throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " is impossible (" + bytes.length + " bytes)");
     Map<String, String> metadata = new LinkedHashMap<>();
-    Map<String, TensorInfo> infos = parseHeader(path, Arrays.copyOfRange(bytes, 8, 8 + (int) headerLen),
-        bytes.length - 8L - headerLen, metadata);
-    int dataStart = 8 + (int) headerLen;
+    Map<String, TensorInfo> infos = checkedHeader(path, bytes, metadata);
+    int dataStart = 8 + (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
     Map<String, INDArray> tensors = new TreeMap<>();
     for (TensorInfo t : infos.values()) {
       ByteBuffer buf = ByteBuffer.wrap(bytes, dataStart + (int) t.begin(), (int) (t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
       int n = (int) t.numel();
-      if (t.dtype() == Dtype.F64) {
+      if (t.dtype() != Dtype.F64 && t.dtype() != Dtype.F32)
+        throw bad(path, "tensor '" + t.name() + "' is " + t.dtype() + "; exact decoding takes F32 or F64");
+      DataType type = t.dtype() == Dtype.F64 ? DataType.DOUBLE : DataType.FLOAT;
+      INDArray a = Nd4j.createUninitialized(type, t.shape(), 'c');
+      if (n > 0 && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {      // the bytes are the buffer: one copy
+        new org.bytedeco.javacpp.BytePointer(a.data().addressPointer()).put(bytes, dataStart + (int) t.begin(), (int) (t.end() - t.begin()));
+      } else if (type == DataType.DOUBLE) {
         double[] v = new double[n];
         buf.asDoubleBuffer().get(v);
-        tensors.put(t.name(), Nd4j.create(v, t.shape(), DataType.DOUBLE));
-      } else if (t.dtype() == Dtype.F32) {
+        new org.bytedeco.javacpp.DoublePointer(a.data().addressPointer()).put(v, 0, n);
+      } else {
         float[] v = new float[n];
         buf.asFloatBuffer().get(v);
-        tensors.put(t.name(), Nd4j.create(v, t.shape(), DataType.FLOAT));
-      } else {
-        throw bad(path, "tensor '" + t.name() + "' is " + t.dtype() + "; exact decoding takes F32 or F64");
+        new org.bytedeco.javacpp.FloatPointer(a.data().addressPointer()).put(v, 0, n);
       }
+      tensors.put(t.name(), a);
     }
     return new Contents(tensors, metadata);
   }

@@ -92,17 +92,18 @@ public final class GradAccumulator implements Serializable {
     return out;
   }
 
+  /** The wire form: safetensors written straight from the double sums (F32 where exact, see {@link Safetensors#encodeHost}). */
   public byte[] toBytes() {
-    return Safetensors.encode(gradientSums(), Map.of("format", FORMAT, "tokens", Long.toString(tokens),
+    return Safetensors.encodeHost(gradSums, shapes, Map.of("format", FORMAT, "tokens", Long.toString(tokens),
         "loss_sum", Long.toHexString(Double.doubleToRawLongBits(lossSum)), "micro_batches", Integer.toString(microBatches)));
   }
 
   public static GradAccumulator fromBytes(byte[] bytes) {
-    Safetensors.Contents c = Safetensors.decode(bytes, WHAT);
+    Safetensors.HostContents c = Safetensors.decodeHost(bytes, WHAT);
     if (!FORMAT.equals(c.metadata().get("format")))
       throw new IllegalArgumentException("not nomoat gradient sums (format " + c.metadata().get("format") + ")");
     GradAccumulator acc = new GradAccumulator();
-    c.tensors().forEach(acc::addTensor);
+    c.values().forEach((name, v) -> acc.addValues(name, c.shapes().get(name), v));    // fresh arrays, owned from here
     acc.tokens = Long.parseLong(c.metadata().get("tokens"));
     acc.lossSum = Double.longBitsToDouble(Long.parseUnsignedLong(c.metadata().get("loss_sum"), 16));
     acc.microBatches = Integer.parseInt(c.metadata().get("micro_batches"));

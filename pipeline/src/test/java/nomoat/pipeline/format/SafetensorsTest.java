@@ -208,4 +208,38 @@ class SafetensorsTest {
     nomoat.pipeline.NomoatException e = assertThrows(nomoat.pipeline.NomoatException.class, () -> Safetensors.decode(cut, "blob"));
     assertTrue(e.getMessage().contains("blob"), e.getMessage());
   }
+
+  @Test
+  void hostArraysTravelAsF32WhereExactAndF64ElsewhereBitForBit() {
+    double nanWithPayload = Double.longBitsToDouble(0x7ff8000000000123L);
+    java.util.Map<String, double[]> values = new java.util.TreeMap<>(java.util.Map.of(
+        "exact", new double[] {1.5, -0.0, 0.1f, Float.MIN_VALUE, Double.NEGATIVE_INFINITY, 3, 4},
+        "wide", new double[] {0.1, 1.5},
+        "nan", new double[] {nanWithPayload}));
+    java.util.Map<String, long[]> shapes = java.util.Map.of("exact", new long[] {7}, "wide", new long[] {1, 2}, "nan", new long[] {1});
+    byte[] bytes = Safetensors.encodeHost(values, shapes, java.util.Map.of("format", "test"));
+    Safetensors.HostContents back = Safetensors.decodeHost(bytes, "blob");
+    for (String k : values.keySet()) {
+      double[] a = values.get(k), b = back.values().get(k);
+      assertEquals(a.length, b.length);
+      for (int i = 0; i < a.length; i++) assertEquals(Double.doubleToRawLongBits(a[i]), Double.doubleToRawLongBits(b[i]), k + "[" + i + "]");
+      assertArrayEquals(shapes.get(k), back.shapes().get(k));
+    }
+    // the exact tensor as F32 (4 bytes a value), the others as F64; the in-memory decoder reads the same blob
+    Safetensors.Contents c = Safetensors.decode(bytes, "blob");
+    assertEquals(org.nd4j.linalg.api.buffer.DataType.FLOAT, c.tensors().get("exact").dataType());
+    assertEquals(org.nd4j.linalg.api.buffer.DataType.DOUBLE, c.tensors().get("wide").dataType());
+    assertEquals(org.nd4j.linalg.api.buffer.DataType.DOUBLE, c.tensors().get("nan").dataType());
+    assertArrayEquals(new double[] {0.1, 1.5}, c.tensors().get("wide").data().asDouble(), 0);
+    assertThrows(nomoat.pipeline.NomoatException.class, () -> Safetensors.decodeHost(java.util.Arrays.copyOf(bytes, bytes.length - 1), "blob"));
+  }
+
+  @Test
+  void inMemoryEncodingOfAViewEqualsThatOfItsCopy() {
+    org.nd4j.linalg.api.ndarray.INDArray m = org.nd4j.linalg.factory.Nd4j.createFromArray(new float[][] {{1, 2, 3}, {4, 5, 6}});
+    org.nd4j.linalg.api.ndarray.INDArray view = m.transpose();              // not C-ordered: encoded in C order all the same
+    assertArrayEquals(Safetensors.encode(java.util.Map.of("t", view.dup('c')), java.util.Map.of()),
+        Safetensors.encode(java.util.Map.of("t", view), java.util.Map.of()));
+    assertEquals(view, Safetensors.decode(Safetensors.encode(java.util.Map.of("t", view), java.util.Map.of()), "blob").tensors().get("t"));
+  }
 }

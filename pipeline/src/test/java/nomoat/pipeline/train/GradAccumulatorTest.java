@@ -86,6 +86,22 @@ class GradAccumulatorTest {
   }
 
   @Test
+  void oneMicroBatchShipsAsF32AndSumsOfSeveralAsF64() {
+    GradAccumulator one = new GradAccumulator(), two = new GradAccumulator();
+    Micro[] ms = microBatches(2);
+    one.add(ms[0].grads, ms[0].tokens, ms[0].loss);
+    for (Micro m : ms) two.add(m.grads, m.tokens, m.loss);
+    // float gradients of one micro-batch are exact in F32 (half the bytes on the wire); sums of two generally need F64
+    for (INDArray t : nomoat.pipeline.format.Safetensors.decode(one.toBytes(), "one").tensors().values()) assertEquals(DataType.FLOAT, t.dataType());
+    for (INDArray t : nomoat.pipeline.format.Safetensors.decode(two.toBytes(), "two").tensors().values()) assertEquals(DataType.DOUBLE, t.dataType());
+    for (GradAccumulator acc : new GradAccumulator[] {one, two}) {
+      GradAccumulator back = GradAccumulator.fromBytes(acc.toBytes());
+      for (String k : acc.gradientSums().keySet())
+        assertArrayEquals(acc.gradientSums().get(k).data().asDouble(), back.gradientSums().get(k).data().asDouble(), 0.0);
+    }
+  }
+
+  @Test
   void refusesToAverageWithoutTokens() {
     assertThrows(IllegalStateException.class, () -> new GradAccumulator().meanGradients(DataType.FLOAT));
   }
