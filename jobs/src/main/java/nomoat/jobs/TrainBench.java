@@ -274,84 +274,173 @@ final class TrainBench {
     return LoraInit.create(new LoraSpec(8, 16, 0.0, Set.of("q_proj", "v_proj"), null, false), c, 42);
   }
 
-  static Coordination coordination(SparkSession spark, String name, LoraAdapter adapter, int partitions, int warmup, int reps, PrintWriter out) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    LoraSpec spec = adapter.spec();
-    long floats = AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();
-    AdapterOptimizer optimizer = new AdapterOptimizer(adapter, OptimizerState.zerosLike(AdapterParams.of(adapter)),
-        new LocalTrainer.Settings(nomoat.pipeline.train.AdamW.withWeightDecay(0.0),
-            new nomoat.pipeline.train.LrSchedule(nomoat.pipeline.train.LrSchedule.Kind.CONSTANT, 1e-6, 0, 0), 1.0, 42));
-    JavaRDD<Integer> workers = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions).cache();
-    workers.count();
-    double[] step = new double[reps], compute = new double[reps], exchange = new double[reps], update = new double[reps], coord = new double[reps];
-    jsc.setJobDescription("nomoat bench train: coordination " + name + " x " + partitions);
-    try {
-      for (int i = -warmup; i < reps; i++) {
-        long t0 = System.nanoTime();
-        WorkerResult r = TrainJob.exchange(jsc, workers, AdapterBytes.encode(optimizer.adapter()), (w, x, bytes) -> {
-          LoraAdapter a = AdapterBytes.decode(spec, bytes);
-          long c0 = System.nanoTime();
-          GradAccumulator acc = new GradAccumulator();          // the adapter's own values stand in for its gradient
-          acc.add(AdapterParams.of(a), 1024, 1024 * 10.0);
-          return new WorkerResult(acc, System.nanoTime() - c0, 1024, 1024, 1);
-        });
-        long t1 = System.nanoTime();
-        optimizer.apply(r.sums());
-        long t2 = System.nanoTime();
-        if (r.tasks() != partitions || r.sums().tokens() != 1024L * partitions)
-          throw new IllegalStateException("exchange combined " + r.tasks() + " task results, expected " + partitions);
-        if (i < 0) continue;
-        step[i] = (t2 - t0) / 1e6;
-        compute[i] = r.slowestComputeNanos() / 1e6;
-        coord[i] = step[i] - compute[i];
-        exchange[i] = (t1 - t0) / 1e6;
-        update[i] = (t2 - t1) / 1e6;
-      }
-    } finally {
-      workers.unpersist(false);
+  /** One cell of the coordination runs: an adapter, a task count, and the driver-side state of its steps. */
+  private static final class Cell {
+    final String name;
+    final LoraAdapter adapter;
+    final int partitions;
+    final AdapterOptimizer optimizer;
+    final JavaRDD<Integer> workers;
+    final List<double[]> samples = new ArrayList<>();   // step, compute, exchange, update (ms)
+
+    Cell(JavaSparkContext jsc, String name, LoraAdapter adapter, int partitions) {
+      this.name = name;
+      this.adapter = adapter;
+      this.partitions = partitions;
+      this.optimizer = new AdapterOptimizer(adapter, OptimizerState.zerosLike(AdapterParams.of(adapter)),
+          new LocalTrainer.Settings(nomoat.pipeline.train.AdamW.withWeightDecay(0.0),
+              new nomoat.pipeline.train.LrSchedule(nomoat.pipeline.train.LrSchedule.Kind.CONSTANT, 1e-6, 0, 0), 1.0, 42));
+      this.workers = jsc.parallelize(IntStream.range(0, partitions).boxed().toList(), partitions).cache();
+      workers.count();
     }
-    double[] sorted = coord.clone();
-    java.util.Arrays.sort(sorted);
-    Coordination c = new Coordination(spark.sparkContext().master(), name, floats, 4.0 * floats / 1e6, partitions, reps, Stats.median(step),
-        Stats.median(compute), Stats.median(coord), Stats.median(exchange), Stats.median(update), sorted[0], sorted[reps - 1]);
-    out.printf("  %-28s %6.2f MB  P=%-3d coordination median %7.1f ms (min %.1f, max %.1f) = broadcast+tasks+aggregate %.1f ms + "
-            + "AdamW on the driver %.1f ms; synthetic task compute %.1f ms%n", name, c.megabytes(), partitions, c.coordinationMs(),
-        c.coordinationMinMs(), c.coordinationMaxMs(), c.exchangeMs(), c.updateMs(), c.computeMs());
-    out.flush();
-    return c;
+
+    /** One step as the job runs it: encode, {@link TrainJob#exchange}, AdamW; returns step, compute, exchange, update in ms. */
+    double[] step(JavaSparkContext jsc) {
+      LoraSpec spec = adapter.spec();
+      jsc.setJobDescription("nomoat bench train: coordination " + name + " x " + partitions);
+      long t0 = System.nanoTime();
+      WorkerResult r = TrainJob.exchange(jsc, workers, AdapterBytes.encode(optimizer.adapter()), (w, x, bytes) -> {
+        LoraAdapter a = AdapterBytes.decode(spec, bytes);
+        long c0 = System.nanoTime();
+        GradAccumulator acc = new GradAccumulator();          // the adapter's own values stand in for its gradient
+        acc.add(AdapterParams.of(a), 1024, 1024 * 10.0);
+        return new WorkerResult(acc, System.nanoTime() - c0, 1024, 1024, 1);
+      });
+      long t1 = System.nanoTime();
+      optimizer.apply(r.sums());
+      long t2 = System.nanoTime();
+      if (r.tasks() != partitions || r.sums().tokens() != 1024L * partitions)
+        throw new IllegalStateException("exchange combined " + r.tasks() + " task results, expected " + partitions);
+      return new double[] {(t2 - t0) / 1e6, r.slowestComputeNanos() / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6};
+    }
+
+    Coordination result(String master) {
+      double[] step = col(0), compute = col(1), exchange = col(2), update = col(3), coord = new double[samples.size()];
+      for (int i = 0; i < coord.length; i++) coord[i] = step[i] - compute[i];
+      double[] sorted = coord.clone();
+      java.util.Arrays.sort(sorted);
+      long floats = AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();
+      return new Coordination(master, name, floats, 4.0 * floats / 1e6, partitions, coord.length, Stats.median(step), Stats.median(compute),
+          Stats.median(coord), Stats.median(exchange), Stats.median(update), sorted[0], sorted[sorted.length - 1]);
+    }
+
+    private double[] col(int k) { return samples.stream().mapToDouble(x -> x[k]).toArray(); }
   }
 
   /**
-   * Coordination per step as fixed + per task + per MB + per MB per task, solved from the four corners (two adapter
-   * sizes x two partition counts) measured on one master; the part estimate needs to project other sizes and counts.
+   * Coordination per step for every (adapter, task count) cell, the cells interleaved within each repetition so that
+   * load from other processes spreads over all of them alike; medians per cell.
+   */
+  static List<Coordination> coordination(SparkSession spark, Map<String, LoraAdapter> adapters, List<Integer> partitions, int warmup, int reps,
+                                         PrintWriter out) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    List<Cell> cells = new ArrayList<>();
+    for (int p : partitions) adapters.forEach((name, a) -> cells.add(new Cell(jsc, name, a, p)));
+    try {
+      for (int i = -warmup; i < reps; i++)
+        for (Cell c : cells) {
+          double[] x = c.step(jsc);
+          if (i >= 0) c.samples.add(x);
+        }
+    } finally {
+      cells.forEach(c -> c.workers.unpersist(false));
+    }
+    List<Coordination> results = new ArrayList<>();
+    for (Cell cell : cells) {
+      Coordination c = cell.result(spark.sparkContext().master());
+      results.add(c);
+      out.printf("  %-20s %6.2f MB  P=%-3d coordination median %7.1f ms (min %.1f, max %.1f) = broadcast+tasks+aggregate %.1f ms + "
+              + "AdamW on the driver %.1f ms; synthetic task compute %.1f ms%n", c.adapter(), c.megabytes(), c.partitions(), c.coordinationMs(),
+          c.coordinationMinMs(), c.coordinationMaxMs(), c.exchangeMs(), c.updateMs(), c.computeMs());
+    }
+    out.flush();
+    return results;
+  }
+
+  /**
+   * Coordination per step = fixed + per task x P + per MB x MB + per MB per task x MB x P, fitted by non-negative least
+   * squares to the cells with at most {@code maxTasks} tasks (treeAggregate at depth 2 adds no level up to 5 partitions, so
+   * these are flat aggregations: every task's result merged on the driver). What estimate needs to project other
+   * adapter sizes and executor counts.
    */
   record CostModel(String master, double fixedMs, double perTaskMs, double perMbMs, double perMbPerTaskMs, String fittedFrom) {
     double predictMs(double mb, int tasks) { return fixedMs + perTaskMs * tasks + perMbMs * mb + perMbPerTaskMs * mb * tasks; }
   }
 
-  static CostModel fit(List<Coordination> cs) {
-    if (cs.isEmpty()) return null;
-    String master = cs.get(0).master();
-    List<Integer> ps = cs.stream().map(Coordination::partitions).distinct().sorted().toList();
-    List<Double> mbs = cs.stream().map(Coordination::megabytes).distinct().sorted().toList();
-    if (mbs.size() < 2) return null;
-    double m0 = mbs.get(0), m1 = mbs.get(mbs.size() - 1);
-    if (ps.size() < 2) {           // one partition count: per MB and a fixed part, nothing per task
-      int p = ps.get(0);
-      double y0 = find(cs, m0, p), y1 = find(cs, m1, p), perMb = (y1 - y0) / (m1 - m0);
-      return new CostModel(master, y0 - perMb * m0, 0, perMb, 0, "P=" + p + ", " + m0 + " and " + m1 + " MB (no per-task term)");
+  static CostModel fit(List<Coordination> cs, int maxTasks) {
+    List<Coordination> use = cs.stream().filter(c -> c.partitions() <= maxTasks).toList();
+    if (use.size() < 2) return null;
+    double[][] x = new double[use.size()][];
+    double[] y = new double[use.size()];
+    for (int i = 0; i < use.size(); i++) {
+      Coordination c = use.get(i);
+      x[i] = new double[] {1, c.partitions(), c.megabytes(), c.megabytes() * c.partitions()};
+      y[i] = c.coordinationMs();
     }
-    int p0 = ps.get(0), p1 = ps.get(ps.size() - 1);
-    double a = find(cs, m0, p0), b = find(cs, m0, p1), c = find(cs, m1, p0), d = find(cs, m1, p1);
-    double slopeSmall = (b - a) / (p1 - p0), slopeLarge = (d - c) / (p1 - p0);      // per task at each size
-    double perMbPerTask = (slopeLarge - slopeSmall) / (m1 - m0), perTask = slopeSmall - perMbPerTask * m0;
-    double atP0PerMb = (c - a) / (m1 - m0), perMb = atP0PerMb - perMbPerTask * p0;
-    double fixed = a - perTask * p0 - perMb * m0 - perMbPerTask * m0 * p0;
-    return new CostModel(master, fixed, perTask, perMb, perMbPerTask, "P=" + p0 + "," + p1 + " x " + m0 + "," + m1 + " MB");
+    double[] b = Nnls.solve(x, y);
+    String from = use.stream().map(c -> String.format("%.2f MB x %d", c.megabytes(), c.partitions())).distinct().toList().toString();
+    return new CostModel(use.get(0).master(), b[0], b[1], b[2], b[3], from);
   }
 
-  private static double find(List<Coordination> cs, double mb, int p) {
-    return cs.stream().filter(c -> c.megabytes() == mb && c.partitions() == p).findFirst().orElseThrow().coordinationMs();
+  /** Non-negative least squares for a handful of unknowns: the best feasible fit over all subsets of free coefficients. */
+  static final class Nnls {
+    private Nnls() {}
+
+    static double[] solve(double[][] x, double[] y) {
+      int k = x[0].length;
+      double[] best = new double[k];
+      double bestErr = sse(x, y, best);
+      for (int m = 1; m < 1 << k; m++) {
+        final int mask = m;
+        int[] idx = IntStream.range(0, k).filter(j -> (mask & 1 << j) != 0).toArray();
+        if (idx.length > y.length) continue;
+        double[] sub = leastSquares(x, y, idx);
+        if (sub == null) continue;
+        double[] full = new double[k];
+        boolean ok = true;
+        for (int j = 0; j < idx.length; j++) {
+          if (sub[j] < 0) ok = false;
+          full[idx[j]] = sub[j];
+        }
+        double err = sse(x, y, full);
+        if (ok && err < bestErr - 1e-12) { bestErr = err; best = full; }
+      }
+      return best;
+    }
+
+    private static double sse(double[][] x, double[] y, double[] b) {
+      double e = 0;
+      for (int i = 0; i < y.length; i++) {
+        double p = 0;
+        for (int j = 0; j < b.length; j++) p += x[i][j] * b[j];
+        e += (p - y[i]) * (p - y[i]);
+      }
+      return e;
+    }
+
+    /** Normal equations on the chosen columns, by Gaussian elimination; null when singular. */
+    private static double[] leastSquares(double[][] x, double[] y, int[] cols) {
+      int m = cols.length;
+      double[][] a = new double[m][m + 1];
+      for (int r = 0; r < m; r++) {
+        for (int c = 0; c < m; c++) for (int i = 0; i < y.length; i++) a[r][c] += x[i][cols[r]] * x[i][cols[c]];
+        for (int i = 0; i < y.length; i++) a[r][m] += x[i][cols[r]] * y[i];
+      }
+      for (int c = 0; c < m; c++) {
+        int piv = c;
+        for (int r = c + 1; r < m; r++) if (Math.abs(a[r][c]) > Math.abs(a[piv][c])) piv = r;
+        if (Math.abs(a[piv][c]) < 1e-9) return null;
+        double[] t = a[c]; a[c] = a[piv]; a[piv] = t;
+        for (int r = 0; r < m; r++) {
+          if (r == c) continue;
+          double f = a[r][c] / a[c][c];
+          for (int k = c; k <= m; k++) a[r][k] -= f * a[c][k];
+        }
+      }
+      double[] b = new double[m];
+      for (int r = 0; r < m; r++) b[r] = a[r][m] / a[r][r];
+      return b;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------

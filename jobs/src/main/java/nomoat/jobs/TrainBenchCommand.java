@@ -53,7 +53,10 @@ final class TrainBenchCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "10", description = "Optimiser steps per side per round (default ${DEFAULT-VALUE}).") int steps;
   @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds of the overhead comparison (default ${DEFAULT-VALUE}).") int rounds;
   @Option(names = "--warmup", defaultValue = "16", description = "LocalTrainer warm-up steps before the rounds (default ${DEFAULT-VALUE}).") int warmup;
-  @Option(names = "--partitions", split = ",", defaultValue = "2,8", description = "Task counts of the coordination runs (default ${DEFAULT-VALUE}).")
+  /** treeAggregate at depth 2 merges every task's result on the driver up to 5 partitions (a flat aggregation). */
+  static final int FLAT_TASKS = 5;
+
+  @Option(names = "--partitions", split = ",", defaultValue = "2,4,8", description = "Task counts of the coordination runs (default ${DEFAULT-VALUE}).")
   List<Integer> partitions;
   @Option(names = "--reps", defaultValue = "9", description = "Measured steps per coordination cell (default ${DEFAULT-VALUE}).") int reps;
   @Option(names = "--memory-steps", defaultValue = "6") int memorySteps;
@@ -100,7 +103,9 @@ final class TrainBenchCommand implements Callable<Integer> {
     out.flush();
 
     List<TrainBench.Coordination> local = new ArrayList<>(), onCluster = new ArrayList<>();
-    LoraAdapter cfgA = TrainBench.cfgAAdapter(), llama7b = TrainBench.llama7bAdapter();
+    Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
+    adapters.put("cfg A (r=8, all 7)", TrainBench.cfgAAdapter());
+    adapters.put("LLaMA-7B q,v r=8", TrainBench.llama7bAdapter());
     SparkSession spark = session(master, null);
     try {
       if (overhead) {
@@ -115,10 +120,7 @@ final class TrainBenchCommand implements Callable<Integer> {
       }
       if (coordination) {
         out.printf("coordination on %s (TrainJob.exchange + AdamW, synthetic adapter-sized gradients, %d measured steps per cell):%n", master, reps);
-        for (int p : partitions) {
-          local.add(TrainBench.coordination(spark, "cfg A (r=8, all 7)", cfgA, p, 3, reps, out));
-          local.add(TrainBench.coordination(spark, "LLaMA-7B q,v r=8", llama7b, p, 3, reps, out));
-        }
+        local.addAll(TrainBench.coordination(spark, adapters, partitions, 3, reps, out));
       }
     } finally {
       spark.stop();
@@ -156,10 +158,7 @@ final class TrainBenchCommand implements Callable<Integer> {
           }
           if (coordination) {
             out.printf("coordination on %s (2 executors x 1 core):%n", url);
-            for (int p : partitions) {
-              onCluster.add(TrainBench.coordination(cs, "cfg A (r=8, all 7)", cfgA, p, 3, reps, out));
-              onCluster.add(TrainBench.coordination(cs, "LLaMA-7B q,v r=8", llama7b, p, 3, reps, out));
-            }
+            onCluster.addAll(TrainBench.coordination(cs, adapters, partitions, 3, reps, out));
           }
         } finally {
           cs.stop();
@@ -187,12 +186,13 @@ final class TrainBenchCommand implements Callable<Integer> {
     coord.put("cluster", onCluster);
     result.put("coordination", coord);
     Map<String, Object> models = new LinkedHashMap<>();
-    TrainBench.CostModel lm = TrainBench.fit(local), cm = TrainBench.fit(onCluster);
+    TrainBench.CostModel lm = TrainBench.fit(local, FLAT_TASKS), cm = TrainBench.fit(onCluster, FLAT_TASKS);
     if (lm != null) models.put("local", lm);
     if (cm != null) models.put("cluster", cm);
     result.put("cost_model", models);
     if (!models.isEmpty()) {
-      out.println("coordination cost per step = fixed + per task x P + per MB x MB + per MB per task x MB x P (adapter MB, float32):");
+      out.printf("coordination cost per step = fixed + per task x P + per MB x MB + per MB per task x MB x P (adapter MB as float32; "
+          + "non-negative least squares over the cells with P <= %d, where treeAggregate adds no level):%n", FLAT_TASKS);
       for (var e : models.entrySet()) {
         TrainBench.CostModel c = (TrainBench.CostModel) e.getValue();
         out.printf("  %-8s fixed %.1f ms, per task %.2f ms, per MB %.2f ms, per MB per task %.3f ms (from %s)%n", e.getKey(), c.fixedMs(),
@@ -206,9 +206,9 @@ final class TrainBenchCommand implements Callable<Integer> {
           row.put("adapter", a[0]);
           row.put("megabytes", a[1]);
           row.put("executors", p);
-          row.put("reduce_ms", use.predictMs((double) a[1], p));
+          row.put("flat_aggregation_ms", use.predictMs((double) a[1], p));
           projections.add(row);
-          out.printf("  projected (%s model) %-18s %5.1f MB at %2d executors: %.0f ms per step%n", cm != null ? "cluster" : "local", a[0], (double) a[1], p,
+          out.printf("  projected (%s model, flat aggregation) %-18s %5.1f MB at %2d executors: %.0f ms per step%n", cm != null ? "cluster" : "local", a[0], (double) a[1], p,
               use.predictMs((double) a[1], p));
         }
       result.put("projections", projections);
