@@ -446,9 +446,13 @@ final class TrainBench {
   // ---------------------------------------------------------------------------------------------------------------
   // Memory: executor VmHWM on a standalone cluster vs LocalTrainer in a child JVM
 
+  /**
+   * @param localTrainerPeakRssMib LocalTrainer doing an executor's share (its micro-batch, its engine threads): like for like
+   * @param localTrainerFullBatchPeakRssMib LocalTrainer on the whole global batch with 2 threads (the engine bench's cfg B run)
+   */
   record Memory(String master, String model, double executorPeakRssMib, List<Double> executorPeaks, double localTrainerPeakRssMib,
-                double ratio, int executorEngineThreads, int executorMicroBatch, int localThreads, int localBatch, String heap,
-                List<String> offHeapOpts, double clusterStepS, double clusterComputeS, double clusterCoordinationS) {}
+                double ratio, double localTrainerFullBatchPeakRssMib, double ratioToFullBatch, int executorEngineThreads, int executorMicroBatch,
+                int globalBatch, String heap, List<String> offHeapOpts, double clusterStepS, double clusterComputeS, double clusterCoordinationS) {}
 
   /** Peak RSS of this application's executor JVMs on this machine (found by app id in their command lines). */
   static List<Double> executorPeaks(String appId) {
@@ -476,7 +480,7 @@ final class TrainBench {
   }
 
   /** Runs {@link #localTrainerChild} in a fresh JVM with the executors' heap and off-heap settings; returns its JSON. */
-  static JsonNode runLocalTrainerChild(String model, String data, int steps, int threads) throws IOException, InterruptedException {
+  static JsonNode runLocalTrainerChild(String model, String data, int steps, int batch, int threads) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String opt : ManagementFactory.getRuntimeMXBean().getInputArguments())
@@ -486,7 +490,7 @@ final class TrainBench {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(TrainBench.class.getName());
-    cmd.addAll(List.of(model, data, Integer.toString(steps), Integer.toString(threads)));
+    cmd.addAll(List.of(model, data, Integer.toString(steps), Integer.toString(batch), Integer.toString(threads)));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     int rc = p.waitFor();
@@ -498,14 +502,16 @@ final class TrainBench {
   /** Child JVM: LocalTrainer on the model and data for some steps; prints step time median and peak RSS as JSON. */
   public static void main(String[] args) throws Exception {
     String model = args[0], data = args[1];
-    int steps = Integer.parseInt(args[2]), threads = Integer.parseInt(args[3]);
+    int steps = Integer.parseInt(args[2]), batch = Integer.parseInt(args[3]), threads = Integer.parseInt(args[4]);
     Configuration conf = new Configuration();
-    NomoatConfig c = ConfigLoader.load((Path) null, trainOverrides(model, data, "/tmp/unused", 1, BenchModel.B.batch(), steps, threads));
-    LocalRun run = new LocalRun(conf, c, model, data, BenchModel.B.batch(), threads);
+    NomoatConfig c = ConfigLoader.load((Path) null, trainOverrides(model, data, "/tmp/unused", 1, batch, steps, threads));
+    LocalRun run = new LocalRun(conf, c, model, data, batch, threads);
     double[] t = new double[steps];
     for (int i = 0; i < steps; i++) t[i] = run.step()[0];
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("steps", steps);
+    r.put("batch", batch);
+    r.put("threads", threads);
     r.put("step_s_median", Stats.median(t));
     r.put("peak_rss_mib", ProcessMemory.now().peakRssMib());
     System.out.println(JSON.writeValueAsString(r));
