@@ -50,16 +50,16 @@ final class TrainBenchCommand implements Callable<Integer> {
   @Option(names = "--cluster-script", defaultValue = "deploy/local-cluster.sh") Path clusterScript;
   @Option(names = "--parts", split = ",", defaultValue = "overhead,coordination,memory", description = "Which parts to run (default ${DEFAULT-VALUE}).")
   List<String> parts;
-  @Option(names = "--steps", defaultValue = "10", description = "Optimiser steps per side per round (default ${DEFAULT-VALUE}).") int steps;
+  @Option(names = "--steps", defaultValue = "8", description = "Optimiser steps per side per round (default ${DEFAULT-VALUE}).") int steps;
   @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds of the overhead comparison (default ${DEFAULT-VALUE}).") int rounds;
-  @Option(names = "--warmup", defaultValue = "16", description = "LocalTrainer warm-up steps before the rounds (default ${DEFAULT-VALUE}).") int warmup;
+  @Option(names = "--warmup", defaultValue = "8", description = "LocalTrainer warm-up steps before the rounds (default ${DEFAULT-VALUE}).") int warmup;
   /** treeAggregate at depth 2 merges every task's result on the driver up to 5 partitions (a flat aggregation). */
   static final int FLAT_TASKS = 5;
 
   @Option(names = "--partitions", split = ",", defaultValue = "2,4,8", description = "Task counts of the coordination runs (default ${DEFAULT-VALUE}).")
   List<Integer> partitions;
   @Option(names = "--reps", defaultValue = "9", description = "Measured steps per coordination cell (default ${DEFAULT-VALUE}).") int reps;
-  @Option(names = "--memory-steps", defaultValue = "6") int memorySteps;
+  @Option(names = "--memory-steps", defaultValue = "4") int memorySteps;
   @Option(names = "--fixtures", defaultValue = "../shared/fixtures", description = "For the Llama-2/TinyLlama tokenizer (32000 tokens) of the random model.")
   Path fixtures;
   @Option(names = "--work", description = "Scratch directory (default: a temp dir).") Path work;
