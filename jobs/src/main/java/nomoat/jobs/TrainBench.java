@@ -138,6 +138,7 @@ final class TrainBench {
 
   record Overhead(String master, String model, int globalBatch, int workers, int microBatch, int localThreads, int executorEngineThreads,
                   int steps, List<OverheadRound> rounds, double localTokensPerS, double sparkTokensPerS, double ratio,
+                  List<Double> ratioPerRound, double ratioMedianOfRounds,
                   double sparkComputeSMedian, double sparkCoordinationSMedian, double localStepSMedian, double sparkStepSMedian) {}
 
   static List<String> trainOverrides(String model, String data, String output, int workers, int microBatch, int steps, int engineThreads) {
@@ -246,8 +247,10 @@ final class TrainBench {
       out.flush();
     }
     double l = median(localAll), s = median(sparkAll);
+    // each round's ratio compares neighbours in time: load from other processes that changes between rounds cancels
+    List<Double> perRound = rs.stream().map(x -> x.sparkTokensPerS() / x.localTokensPerS()).toList();
     return new Overhead(master, m.name(), m.batch(), workers, microBatch, localThreads, executorThreads, steps, rs, l, s, s / l,
-        median(computeAll), median(coordAll), median(localStepAll), median(sparkStepAll));
+        perRound, median(perRound), median(computeAll), median(coordAll), median(localStepAll), median(sparkStepAll));
   }
 
   // ---------------------------------------------------------------------------------------------------------------

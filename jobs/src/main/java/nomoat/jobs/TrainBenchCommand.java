@@ -113,9 +113,10 @@ final class TrainBenchCommand implements Callable<Integer> {
             master, m.name());
         TrainBench.Overhead o = TrainBench.overhead(spark, dir, model, data, m, steps, rounds, warmup, 2, 2, 1, out);
         result.put("overhead", o);
-        out.printf("overhead: median tokens/s LocalTrainer %,.0f, train %,.0f -> ratio %.3f (target >= 0.95); train step %.3f s = slowest task %.3f s + "
-            + "coordination %.3f s%n", o.localTokensPerS(), o.sparkTokensPerS(), o.ratio(), o.sparkStepSMedian(), o.sparkComputeSMedian(),
-            o.sparkCoordinationSMedian());
+        out.printf("overhead: median tokens/s LocalTrainer %,.0f, train %,.0f -> ratio %.3f; median of the per-round ratios %s: %.3f (target >= 0.95); "
+            + "train step %.3f s = slowest task %.3f s + coordination %.3f s%n", o.localTokensPerS(), o.sparkTokensPerS(), o.ratio(),
+            o.ratioPerRound().stream().map(x -> String.format("%.2f", x)).toList(), o.ratioMedianOfRounds(), o.sparkStepSMedian(),
+            o.sparkComputeSMedian(), o.sparkCoordinationSMedian());
         out.flush();
       }
       if (coordination) {
@@ -220,7 +221,8 @@ final class TrainBenchCommand implements Callable<Integer> {
     result.put("finished", Instant.now().toString());
     out.printf("bench train: load average after %s%n", host.get("loadavg_after"));
     out.flush();
-    if (jsonOut != null) new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonOut.toFile(), result);
+    if (jsonOut != null) new ObjectMapper().setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+        .enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonOut.toFile(), result);
     return 0;
   }
 
