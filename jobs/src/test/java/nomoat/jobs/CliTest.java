@@ -50,6 +50,26 @@ class CliTest {
     assertTrue(bad.err().contains("--no-such-option"), bad.err());
   }
 
+  /** Without a stage the usage goes to the writer Main was given (Airflow captures that one), not to System.out. */
+  @Test
+  void usageWithoutAStageGoesToTheGivenWriter() {
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream leaked = new java.io.ByteArrayOutputStream();
+    Run none;
+    try {
+      System.setOut(new java.io.PrintStream(leaked, true));
+      none = run();
+    } finally {
+      System.setOut(stdout);
+    }
+    assertEquals(0, none.code(), none.err());
+    assertTrue(none.out().startsWith("Usage: nomoat"), none.out());
+    assertTrue(none.out().contains("bin/nomoat bench --help"), "the help says where the benchmarks went: " + none.out());
+    assertEquals("", leaked.toString(), "nothing on System.out");
+    assertEquals("", none.err());
+    assertEquals(2, run("bench").code(), "bench is not in the app jar");
+  }
+
   @Test
   void configErrorsExitThreeNamingTheKeyAndFile() throws Exception {
     Path f = conf(baseConf() + "prepare.max-lenght = 12\n");

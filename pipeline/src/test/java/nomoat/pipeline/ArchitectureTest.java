@@ -38,7 +38,6 @@ class ArchitectureTest {
       .layer("generate").definedBy("nomoat.pipeline.generate..")
       .layer("export").definedBy("nomoat.pipeline.export..")
       .layer("report").definedBy("nomoat.pipeline.report..")
-      .layer("bench").definedBy("nomoat.pipeline.bench..")
       .whereLayer("base").mayNotAccessAnyLayer()
       .whereLayer("io").mayOnlyAccessLayers("base")
       .whereLayer("tokenize").mayOnlyAccessLayers("base")
@@ -53,8 +52,7 @@ class ArchitectureTest {
       .whereLayer("train").mayOnlyAccessLayers("config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
       .whereLayer("generate").mayOnlyAccessLayers("config", "format", "model", "lora", "data", "tokenize", "io", "base")
       .whereLayer("export").mayOnlyAccessLayers("config", "format", "model", "lora", "io", "base")
-      .whereLayer("report").mayOnlyAccessLayers("shard", "io", "base")
-      .whereLayer("bench").mayNotBeAccessedByAnyLayer();
+      .whereLayer("report").mayOnlyAccessLayers("shard", "io", "base");
 
   /** The engine runs on token arrays: templating (Jinjava), tokenizers (DJL) and record formats stay above it. */
   @ArchTest

@@ -1,4 +1,4 @@
-package nomoat.jobs;
+package nomoat.bench;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
-import nomoat.pipeline.bench.BenchModel;
-import nomoat.pipeline.bench.Stats;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;

@@ -1,4 +1,4 @@
-package nomoat.pipeline.bench;
+package nomoat.bench;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,4 +1,4 @@
-package nomoat.pipeline.bench;
+package nomoat.bench;
 
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package nomoat.pipeline.bench;
+package nomoat.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

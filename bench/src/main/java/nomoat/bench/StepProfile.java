@@ -1,4 +1,4 @@
-package nomoat.pipeline.bench;
+package nomoat.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package nomoat.jobs;
+package nomoat.bench;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import nomoat.jobs.PrepareJob;
+import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.ConfigLoader;
 import nomoat.pipeline.config.NomoatConfig;
 import nomoat.pipeline.data.BuildResult;
@@ -38,6 +40,9 @@ final class PrepareBench {
 
   static Result run(Path fixtures, Path work, int rows, int files, int cores, int runs, String template) throws Exception {
     Path tokDir = fixtures.resolve("tokenizers/tinyllama-1.1b-chat-v1.0");
+    if (!Files.isRegularFile(tokDir.resolve("tokenizer.json")))
+      throw new NomoatException(NomoatException.ExitCode.INPUT_DATA, "bench prepare: no fixtures at " + fixtures
+          + " (" + fixtures.relativize(tokDir.resolve("tokenizer.json")) + " is missing); set NOMOAT_FIXTURES or --fixtures");
     List<JsonNode> base = new ArrayList<>();
     for (String f : List.of("self_instruct_seed_tasks_alpaca.json", "gsm8k_train_first300_alpaca.json")) {
       JSON.readTree(fixtures.resolve("datasets/" + f).toFile()).forEach(base::add);
@@ -131,6 +136,6 @@ final class PrepareBench {
   }
 
   static double median(List<Double> xs) {
-    return nomoat.pipeline.bench.Stats.median(xs.stream().mapToDouble(Double::doubleValue).toArray());
+    return Stats.median(xs.stream().mapToDouble(Double::doubleValue).toArray());
   }
 }

@@ -1,4 +1,4 @@
-package nomoat.pipeline.bench;
+package nomoat.bench;
 
 /**
  * Model FLOPs per trained token, the same estimate as the peer benchmark (peer_bench.py):
