@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import nomoat.jobs.Main;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.data.template.TemplateName;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -49,7 +50,7 @@ public final class BenchCommand implements Runnable {
     int cores;
     @Option(names = "--runs", defaultValue = "3", description = "Measured prepare runs; the median is reported (default ${DEFAULT-VALUE}).")
     int runs;
-    @Option(names = "--template", defaultValue = "alpaca", description = "Chat template of the prepared examples (default ${DEFAULT-VALUE}).")
+    @Option(names = "--template", defaultValue = "alpaca", description = "Chat template of the prepared examples, as prepare.template (default ${DEFAULT-VALUE}).")
     String template;
     @Option(names = "--fixtures", defaultValue = "${env:NOMOAT_FIXTURES:-../shared/fixtures}",
         description = "The test fixtures (tokenizer, datasets); default NOMOAT_FIXTURES, else ../shared/fixtures (now ${DEFAULT-VALUE}).")
@@ -65,8 +66,14 @@ public final class BenchCommand implements Runnable {
       for (var o : new Object[][] {{"--rows", rows}, {"--files", files}, {"--cores", cores}, {"--runs", runs}}) {
         if ((int) o[1] < 1) throw new NomoatException(NomoatException.ExitCode.USAGE, "bench prepare: " + o[0] + " must be at least 1, got " + o[1]);
       }
+      TemplateName templateName;
+      try {
+        templateName = TemplateName.parse(template);
+      } catch (NomoatException e) {
+        throw new NomoatException(NomoatException.ExitCode.USAGE, "bench prepare: --template " + e.getMessage());
+      }
       Path dir = work != null ? work : Files.createTempDirectory("nomoat-bench-prepare");
-      PrepareBench.Result r = PrepareBench.run(fixtures.toAbsolutePath(), dir, rows, files, cores, runs, template);
+      PrepareBench.Result r = PrepareBench.run(fixtures.toAbsolutePath(), dir, rows, files, cores, runs, templateName);
       PrintWriter out = spec.commandLine().getOut();
       out.printf("bench prepare: %,d Alpaca rows, %,d tokens, local[%d], template %s, runs %s s%n", r.rows(), r.tokens(), r.cores(), template, r.runs());
       out.printf("  end-to-end (median)      : %,.0f tokens/s per core (%.1f s)%n", r.endToEndTokensPerSecondPerCore(), r.medianSeconds());

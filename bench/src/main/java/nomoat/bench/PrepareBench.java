@@ -19,6 +19,8 @@ import nomoat.pipeline.data.BuildResult;
 import nomoat.pipeline.data.ExampleBuilder;
 import nomoat.pipeline.data.ExampleSettings;
 import nomoat.pipeline.data.SourceRow;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import org.apache.spark.sql.SparkSession;
 
@@ -38,7 +40,7 @@ final class PrepareBench {
                 double rawTokensPerSecond, double builderTokensPerSecond, double overhead, List<Double> runs,
                 List<Double> runOverheads) {}
 
-  static Result run(Path fixtures, Path work, int rows, int files, int cores, int runs, String template) throws Exception {
+  static Result run(Path fixtures, Path work, int rows, int files, int cores, int runs, TemplateName template) throws Exception {
     Path tokDir = fixtures.resolve("tokenizers/tinyllama-1.1b-chat-v1.0");
     if (!Files.isRegularFile(tokDir.resolve("tokenizer.json")))
       throw new NomoatException(NomoatException.ExitCode.INPUT_DATA, "bench prepare: no fixtures at " + fixtures
@@ -72,7 +74,7 @@ final class PrepareBench {
     double builderTps;
     {
       HfTokenizer tok = HfTokenizer.fromDirectory(tokDir);
-      ExampleBuilder builder = new ExampleBuilder(new ExampleSettings("alpaca", Map.of(), template, null, false, true, 2048, false), tok);
+      ExampleBuilder builder = new ExampleBuilder(new ExampleSettings(RecordFormatName.ALPACA, Map.of(), template, null, false, true, 2048, false), tok);
       for (int i = 0; i < Math.min(2000, sample.size()); i++) builder.build(sample.get(i));
       long t = System.nanoTime();
       long tokens = 0;
@@ -90,7 +92,7 @@ final class PrepareBench {
         NomoatConfig config = ConfigLoader.load((Path) null, List.of(
             "prepare.output=" + work.resolve("out").toUri(),
             "prepare.tokenizer=" + tokDir.toUri(),
-            "prepare.template=" + template,
+            "prepare.template=\"" + template.code() + "\"",
             "prepare.max-length=2048",
             "prepare.sources=[{name = bench, paths = [\"" + data.toUri() + "\"], file-format = jsonl, record-format = alpaca}]"));
         long t = System.nanoTime();
