@@ -54,7 +54,8 @@ class BenchCliTest {
     for (String[] args : List.of(new String[] {"engine", "--configs", "C"}, new String[] {"engine", "--targets", "q"},
         new String[] {"engine", "--steps", "0"}, new String[] {"engine", "--jit-settle", "-1"},
         new String[] {"prepare", "--rows", "0"}, new String[] {"prepare", "--rows", "-5"}, new String[] {"prepare", "--files", "0"},
-        new String[] {"prepare", "--template", "zephyr"})) {
+        new String[] {"prepare", "--template", "zephyr"}, new String[] {"aggregate", "--modes", "allreduce"},
+        new String[] {"aggregate", "--sizes", "lots"})) {
       Run r = run(args);
       String what = String.join(" ", args) + " -> " + r;
       assertEquals(2, r.code(), what);
