@@ -86,8 +86,8 @@ final class DemoCommand implements Callable<Integer> {
     out.println("Before and after (greedy, unseen questions):");
     for (Evaluation.Generation g : eval.generations()) {
       out.println("  " + g.prompt());
-      out.println("    base:       " + g.outputs().get(0));
-      out.println("    base + LoRA: " + g.outputs().get(g.outputs().size() - 1));
+      out.println("    base:        " + oneLine(g.outputs().get(0)));
+      out.println("    base + LoRA: " + oneLine(g.outputs().get(g.outputs().size() - 1)));
     }
     String metrics = TrainLayout.resolve(trainOut, TrainLayout.METRICS);
     List<RunReport.Step> steps = RunReport.parseMetrics(metrics,
@@ -106,4 +106,6 @@ final class DemoCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "demo: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
     return 0;
   }
+
+  private static String oneLine(String text) { return text.replace("\n", "\\n"); }
 }
