@@ -48,6 +48,10 @@ final class DemoCommand implements Callable<Integer> {
     List<String> all = new ArrayList<>(overrides);
     all.add("spark.master=" + master);
     NomoatConfig config = ConfigLoader.loadResource(DemoCommand.class.getClassLoader(), "nomoat/demo.conf", all);
+    // Executors of a real cluster (--master spark://...) run in other directories: give them absolute paths.
+    List<String> absolute = new ArrayList<>(all);
+    for (String key : List.of("fixtures", "runs")) absolute.add("vars." + key + "=" + absolute(String.valueOf(config.effective("vars").get(key))));
+    config = ConfigLoader.loadResource(DemoCommand.class.getClassLoader(), "nomoat/demo.conf", absolute);
     Map<String, Object> vars = config.effective("vars");
     String dataset = String.valueOf(vars.get("dataset"));
     Configuration hadoop = HadoopConf.from(config.spark());
@@ -108,4 +112,10 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static String oneLine(String text) { return text.replace("\n", "\\n"); }
+
+  /** A local path made absolute; URIs with a scheme (hdfs://, s3a://, file:) as they are. */
+  private static String absolute(String path) {
+    if (path.matches("^[A-Za-z][A-Za-z0-9+.-]+:.*")) return path;
+    return java.nio.file.Paths.get(path).toAbsolutePath().normalize().toString();
+  }
 }
