@@ -59,6 +59,7 @@ final class DemoCommand implements Callable<Integer> {
     Storage.writeBytes(hadoop, dataset, (String.join("\n", rows) + "\n").getBytes(StandardCharsets.UTF_8));
     out.println("demo: generated " + rows.size() + " rows of the color task -> " + dataset);
 
+    boolean existed = SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined();
     SparkSession spark = Sparks.session(config.spark(), "demo");
     TrainJob.Summary train;
     EvaluateJob.Summary eval;
@@ -73,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
       eval = EvaluateJob.run(spark, config, true, out);
       out.println(eval);
     } finally {
-      spark.stop();
+      if (!existed) spark.stop();
     }
     CommittedOutput export = CommittedOutput.begin(hadoop, config.export().output(), true);
     try {
