@@ -269,7 +269,7 @@ public final class TrainJob {
   }
 
   /** Every row of the given shards, keyed by its index in manifest order. */
-  private static JavaPairRDD<Integer, ShardRow> rows(JavaSparkContext jsc, List<String> shards, List<Long> rowCounts,
+  static JavaPairRDD<Integer, ShardRow> rows(JavaSparkContext jsc, List<String> shards, List<Long> rowCounts,
                                                      Broadcast<SerializableConfiguration> confB) {
     List<Tuple2<String, Integer>> tasks = new ArrayList<>();
     int offset = 0;
@@ -288,7 +288,7 @@ public final class TrainJob {
   }
 
   /** One cached partition per worker holding the rows the owner table gives it (-1: not used). */
-  private static JavaRDD<WorkerRows> byWorker(JavaPairRDD<Integer, ShardRow> rows, Broadcast<int[]> owner, int workers) {
+  static JavaRDD<WorkerRows> byWorker(JavaPairRDD<Integer, ShardRow> rows, Broadcast<int[]> owner, int workers) {
     return rows.filter(r -> owner.value()[r._1()] >= 0)
         .mapToPair(r -> new Tuple2<>(owner.value()[r._1()], r))
         .partitionBy(new HashPartitioner(workers))

@@ -42,7 +42,7 @@ class CliTest {
   void helpAndUsage() {
     Run help = run("--help");
     assertEquals(0, help.code());
-    for (String stage : List.of("prepare", "inspect", "demo", "bench")) assertTrue(help.out().contains(stage), stage);
+    for (String stage : List.of("prepare", "inspect", "train", "evaluate", "demo", "bench")) assertTrue(help.out().contains(stage), stage);
     assertEquals(0, run("prepare", "--help").code());
     assertEquals(0, run("inspect", "--help").code());
     Run bad = run("prepare", "--no-such-option");

@@ -36,6 +36,7 @@ class ArchitectureTest {
       .layer("prepare").definedBy("nomoat.pipeline.prepare..")
       .layer("train").definedBy("nomoat.pipeline.train..")
       .layer("generate").definedBy("nomoat.pipeline.generate..")
+      .layer("evaluate").definedBy("nomoat.pipeline.evaluate..")
       .layer("export").definedBy("nomoat.pipeline.export..")
       .layer("report").definedBy("nomoat.pipeline.report..")
       .whereLayer("base").mayNotAccessAnyLayer()
@@ -51,6 +52,7 @@ class ArchitectureTest {
       .whereLayer("prepare").mayOnlyAccessLayers("config", "shard", "source", "data", "tokenize", "io", "base")
       .whereLayer("train").mayOnlyAccessLayers("config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
       .whereLayer("generate").mayOnlyAccessLayers("config", "format", "model", "lora", "data", "tokenize", "io", "base")
+      .whereLayer("evaluate").mayOnlyAccessLayers("train", "generate", "config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
       .whereLayer("export").mayOnlyAccessLayers("config", "format", "model", "lora", "io", "base")
       .whereLayer("report").mayOnlyAccessLayers("shard", "io", "base");
 
