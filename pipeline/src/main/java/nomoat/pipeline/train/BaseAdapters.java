@@ -63,8 +63,8 @@ public record BaseAdapters(List<String> merge, List<String> stack) implements Se
   public String cacheVariant(Configuration conf) {
     if (isEmpty()) return "";
     StringBuilder s = new StringBuilder();
-    for (String p : merge) s.append("merge:").append(p).append('|').append(ModelCache.identity(conf, p)).append(';');
-    for (String p : stack) s.append("stack:").append(p).append('|').append(ModelCache.identity(conf, p)).append(';');
+    for (String p : merge) s.append("merge:").append(p).append('|').append(ModelCache.identity(conf, existing(conf, p, "merge"))).append(';');
+    for (String p : stack) s.append("stack:").append(p).append('|').append(ModelCache.identity(conf, existing(conf, p, "stack"))).append(';');
     return s.toString();
   }
 
@@ -78,9 +78,12 @@ public record BaseAdapters(List<String> merge, List<String> stack) implements Se
 
   /** A PEFT adapter directory read against the model's shape, for {@code what} (a key naming where it came from). */
   static LoraAdapter read(Configuration conf, String dir, String what, LlamaConfig config) {
-    if (!Storage.exists(conf, dir))
-      throw NomoatException.inputData(what + " adapter " + dir + " does not exist");
-    return PeftAdapterDir.read(conf, dir, config);
+    return PeftAdapterDir.read(conf, existing(conf, dir, what), config);
+  }
+
+  private static String existing(Configuration conf, String dir, String what) {
+    if (!Storage.exists(conf, dir)) throw NomoatException.inputData(what + " adapter " + dir + " does not exist");
+    return dir;
   }
 
   /** train.init-adapter: the trained adapter starts from this directory's A/B; its r, targets, layers and scale must be lora.*'s. */
