@@ -21,7 +21,8 @@ import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.model.LoraInit;
 import nomoat.pipeline.lora.LoraSpec;
-import nomoat.pipeline.model.LlamaModel;
+import nomoat.pipeline.format.ModelHeader;
+import nomoat.pipeline.format.ModelLoader;
 import nomoat.pipeline.shard.ShardReader;
 import nomoat.pipeline.shard.ShardRow;
 import nomoat.pipeline.tokenize.Hashing;
@@ -55,6 +56,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -103,18 +105,19 @@ public final class TrainJob {
       String modelUri = config.model().path();
       nomoat.pipeline.config.EngineSettings engine = config.engine();   // resolved on each executor (threads = 0: its own cores)
       BaseAdapters baseAdapters = BaseAdapters.of(config.model());   // merged into the base or stacked beside the trained adapter
-      ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, baseAdapters, null);
-      LoraSpec spec = TrainInputs.checkLora(config.lora(), base.loaded().config());
-      in.checkTokenizer(hadoop, base.loaded(), modelUri);
+      ModelHeader base = ModelLoader.header(hadoop, modelUri);        // the driver checks; executors load the weights
+      baseAdapters.check(hadoop, base.config());
+      LoraSpec spec = TrainInputs.checkLora(config.lora(), base.config());
+      in.checkTokenizer(hadoop, base, modelUri);
       in.warnings().forEach(w -> LOG.warn(w));
       int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
       in.checkBatch(t, workers);
       long totalSteps = in.totalSteps(t, workers);
       LoraAdapter adapter = t.initAdapter() != null
-          ? BaseAdapters.initFrom(hadoop, t.initAdapter(), spec, base.loaded().config(), base.model().dataType())
-          : LoraInit.create(spec, base.loaded().config(), config.lora().initSeed());
+          ? BaseAdapters.initFrom(hadoop, t.initAdapter(), spec, base.config(), DataType.FLOAT)
+          : LoraInit.create(spec, base.config(), config.lora().initSeed());
       byte[] adapterBytes = AdapterBytes.encode(adapter);
-      checkSparkSettings(jsc.getConf(), adapterBytes.length, modelBytes(base.model()), engine.options().threads(), workers);
+      checkSparkSettings(jsc.getConf(), adapterBytes.length, base.weightBytes(), engine.options().threads(), workers);
       Map<String, String> hashes = runHashes(config, in, hadoop, modelUri, baseAdapters, workers);
       String checkpointDir = Checkpoints.dirFor(out.outputUri());
       String from = resume == null ? null : resume.equals("auto") ? Checkpoints.newest(hadoop, checkpointDir) : resume;
@@ -126,7 +129,7 @@ public final class TrainJob {
       }
       AdapterOptimizer optimizer = new AdapterOptimizer(adapter,
           restored != null ? restored.optimizer() : OptimizerState.zerosLike(AdapterParams.of(adapter)), settings(t, totalSteps));
-      int vocab = base.loaded().config().vocabSize();
+      int vocab = base.config().vocabSize();
 
       // First pass: row lengths for the data plan, token ids checked against the vocabulary.
       Broadcast<SerializableConfiguration> confB = jsc.broadcast(new SerializableConfiguration(hadoop));
@@ -346,13 +349,7 @@ public final class TrainJob {
     return h;
   }
 
-  private static long modelBytes(LlamaModel model) {
-    long n = 0;
-    for (var t : model.weights().tensors().values()) n += t.length() * t.dataType().width();
-    return n;
-  }
-
-  private static Map<String, Object> runJson(NomoatConfig config, TrainInputs in, ModelCache.Entry base, String modelUri, int workers,
+  private static Map<String, Object> runJson(NomoatConfig config, TrainInputs in, ModelHeader base, String modelUri, int workers,
                                              long totalSteps, String runId, JavaSparkContext jsc, StepRecord last,
                                              Map<String, String> hashes, String resumedFrom) {
     Map<String, Object> run = new LinkedHashMap<>();
@@ -369,7 +366,7 @@ public final class TrainJob {
     Map<String, Object> inputs = new LinkedHashMap<>();
     inputs.put("data", in.describe());
     inputs.put("model", Map.of("uri", modelUri, "fingerprint_sha256", hashes.get("base model"),
-        "tokenizer_sha256", Hashing.sha256Hex(base.loaded().tokenizerJson())));
+        "tokenizer_sha256", Hashing.sha256Hex(base.tokenizerJson())));
     if (!config.model().adapters().isEmpty()) {
       List<Map<String, String>> adapters = new ArrayList<>();
       for (var ref : config.model().adapters())

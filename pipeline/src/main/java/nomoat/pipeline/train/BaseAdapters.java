@@ -59,6 +59,12 @@ public record BaseAdapters(List<String> merge, List<String> stack) implements Se
     return new Applied(model, List.copyOf(stacked));
   }
 
+  /** Reads every adapter against the model's shape, as {@link #apply} would, without a model in memory (the driver's check). */
+  public void check(Configuration conf, LlamaConfig config) {
+    for (String p : merge) read(conf, p, "merge", config);
+    for (String p : stack) read(conf, p, "stack", config);
+  }
+
   /** The cache key part of these adapters in this JVM (their files' names, lengths and modification times). */
   public String cacheVariant(Configuration conf) {
     if (isEmpty()) return "";

@@ -12,6 +12,7 @@ import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.format.LoadedModel;
+import nomoat.pipeline.format.ModelHeader;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.PreparedLayout;
@@ -67,6 +68,11 @@ public record TrainInputs(String dataUri, Manifest manifest, String manifestSha2
    * token ids (then a warning is recorded: same vocabulary, different file).
    */
   public void checkTokenizer(Configuration conf, LoadedModel model, String modelUri) {
+    checkTokenizer(conf, new ModelHeader(model.config(), model.tokenizerJson(), model.tokenizerConfigJson()), modelUri);
+  }
+
+  /** As above, from the model's header (the driver reads no weights). */
+  public void checkTokenizer(Configuration conf, ModelHeader model, String modelUri) {
     String modelSha = Hashing.sha256Hex(model.tokenizerJson());
     String dataSha = manifest.tokenizer().sha256();
     if (modelSha.equals(dataSha)) return;
