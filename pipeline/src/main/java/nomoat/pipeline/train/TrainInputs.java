@@ -12,6 +12,7 @@ import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.format.LoadedModel;
+import nomoat.pipeline.format.ModelHeader;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.PreparedLayout;
@@ -77,6 +78,16 @@ public record TrainInputs(String dataUri, Manifest manifest, String manifestSha2
 
   /** As above, naming the config {@code key} the data came from in the refusal. */
   public void checkTokenizer(Configuration conf, LoadedModel model, String modelUri, String key) {
+    checkTokenizer(conf, new ModelHeader(model.config(), model.tokenizerJson(), model.tokenizerConfigJson()), modelUri, key);
+  }
+
+  /** As above, from the model's header (the driver reads no weights). */
+  public void checkTokenizer(Configuration conf, ModelHeader model, String modelUri) {
+    checkTokenizer(conf, model, modelUri, "train.data");
+  }
+
+  /** As above, from the model's header, naming the config {@code key} the data came from. */
+  public void checkTokenizer(Configuration conf, ModelHeader model, String modelUri, String key) {
     String modelSha = Hashing.sha256Hex(model.tokenizerJson());
     String dataSha = manifest.tokenizer().sha256();
     if (modelSha.equals(dataSha)) return;
