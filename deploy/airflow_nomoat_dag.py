@@ -30,7 +30,7 @@ TRAIN_CONF = dict(SPARK_CONF, **{"spark.dynamicAllocation.enabled": "false", "sp
 STAGES = [
     ("prepare", [f"prepare.output={RUN}/prepared"]),
     ("train", [f"train.data={RUN}/prepared", f"train.output={RUN}/train"]),
-    ("evaluate", [f"evaluate.output={RUN}/evaluate", f"model.adapters=[\"{RUN}/train/adapter\"]"]),
+    ("evaluate", [f"evaluate.data={RUN}/prepared", f"evaluate.train-output={RUN}/train", f"evaluate.output={RUN}/evaluate"]),
     ("export", [f"export.adapter={RUN}/train/adapter", f"export.output={RUN}/export"]),
     ("report", None),
 ]
@@ -70,7 +70,7 @@ with DAG(
     previous = None
     for stage, overrides in STAGES:
         if stage == "report":
-            args = ["report", "--run", f"{RUN}/train"]
+            args = ["report", "--run", f"{RUN}/train", "--generations", f"{RUN}/evaluate/generations.jsonl"]
         else:
             args = [stage, "--conf", "cluster.conf"] + overrides
         task = NomoatSubmitOperator(

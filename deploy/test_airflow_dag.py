@@ -3,6 +3,7 @@ the tasks, then the test checks the graph, retries, --resume auto on a train ret
 Run: python3 deploy/test_airflow_dag.py (from .ci/run)."""
 import importlib.util
 import os
+import re
 import sys
 import types
 
@@ -78,6 +79,17 @@ def main():
         assert "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED" in t.kwargs["conf"]["spark.executor.extraJavaOptions"]
     assert tasks["train"].kwargs["conf"]["spark.dynamicAllocation.enabled"] == "false"
     assert tasks["report"]._application_args[:2] == ["report", "--run"]
+    # every key=value the DAG passes is a key of reference.conf (nomoat refuses unknown keys with exit 3)
+    reference = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pipeline", "src", "main", "resources",
+                                  "reference.conf")).read()
+    for t in tasks.values():
+        for arg in t._application_args:
+            if "=" in arg and not arg.startswith("-"):
+                section, key = arg.split("=", 1)[0].split(".", 1)
+                block = re.search(r"^" + re.escape(section) + r" \{\n(.*?)^\}", reference, re.S | re.M)
+                assert block and re.search(r"^  " + re.escape(key) + r" = ", block.group(1), re.M), (t.task_id, arg)
+    evaluate_keys = {a.split("=", 1)[0] for a in tasks["evaluate"]._application_args if "=" in a}
+    assert evaluate_keys == {"evaluate.data", "evaluate.train-output", "evaluate.output"}, evaluate_keys
 
     train = tasks["train"]
     FakeSparkSubmitOperator.exit_code = 0

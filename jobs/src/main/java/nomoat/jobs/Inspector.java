@@ -47,7 +47,7 @@ final class Inspector {
       ExampleBuilder builder = new ExampleBuilder(BuildSettings.forSource(p, s), tokenizer);
       int shown = 0;
       for (InputFile f : InputFiles.expand(hadoop, s.paths())) {
-        SourceFormat format = SourceFormat.parse(s.fileFormat()).resolve(hadoop, f.uri());
+        SourceFormat format = s.fileFormat().resolve(hadoop, f.uri());
         try (ReadResults it = new SourceReader(s.name(), format).read(hadoop, f)) {
           while (shown < rows && it.hasNext()) {
             ReadResult r = it.next();

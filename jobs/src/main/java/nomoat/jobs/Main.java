@@ -5,6 +5,8 @@ import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.NomoatException.ExitCode;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code nomoat <stage> --conf FILE [key=value ...]}. The same class is the spark-submit entry point:
@@ -13,7 +15,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "nomoat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "LoRA instruction tuning of LLaMA-family models on Spark.",
-    subcommands = {PrepareCommand.class, InspectCommand.class, TrainCommand.class, GenerateCommand.class, ExportCommand.class, ReportCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    footer = {"", "Benchmarks (prepare, engine, aggregate): bin/nomoat bench --help", "(module bench, not in the app jar)."},
+    subcommands = {PrepareCommand.class, InspectCommand.class, TrainCommand.class, EvaluateCommand.class, GenerateCommand.class, ExportCommand.class, ReportCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -23,7 +26,15 @@ public final class Main implements Runnable {
 
   /** Runs a command line and returns the exit code (tests call this instead of main). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Main());
+    return run(new Main(), args, out, err);
+  }
+
+  /**
+   * Runs a picocli command with nomoat's error handling: one line on {@code err} and the README's exit codes. The bench
+   * module's commands (outside the app jar) come through here too.
+   */
+  public static int run(Object command, String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(command);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExitCodeExceptionMapper(Main::exitCode);
@@ -55,9 +66,12 @@ public final class Main implements Runnable {
     return null;
   }
 
+  @Spec CommandSpec spec;
+
+  /** Without a stage: the usage, on the writer this command line was given. */
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   /** The jar's version (Implementation-Version), or "dev" when run from classes. */
@@ -66,7 +80,7 @@ public final class Main implements Runnable {
     return v == null ? "dev" : v;
   }
 
-  static final class Version implements CommandLine.IVersionProvider {
+  public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
       return new String[] {"nomoat " + version()};

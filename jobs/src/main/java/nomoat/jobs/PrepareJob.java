@@ -39,7 +39,6 @@ import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.PreparedLayout;
 import nomoat.pipeline.shard.RejectedWriter;
 import nomoat.pipeline.source.ReadResults;
-import nomoat.pipeline.source.SourceFormat;
 import nomoat.pipeline.source.SourceReader;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import org.apache.hadoop.conf.Configuration;
@@ -185,7 +184,7 @@ public final class PrepareJob {
       Manifest.Split split = new Manifest.Split(p.splitSeed(), p.validationCount() >= 0 ? null : p.validationFraction(),
           p.validationCount() >= 0 ? p.validationCount() : null);
       new Manifest(Manifest.SCHEMA_VERSION, Main.version(), Instant.now(), new Manifest.Tokenizer(tok.fileName(), driverTokenizer.sha256()),
-          p.template(), p.packing() ? p.seqLen() : p.maxLength(), p.packing(), split, written.files(), stats, config.effective("prepare"))
+          p.template().code(), p.packing() ? p.seqLen() : p.maxLength(), p.packing(), split, written.files(), stats, config.effective("prepare"))
           .write(hadoop, PreparedLayout.resolve(staging, PreparedLayout.MANIFEST));
       out.commit();
 
@@ -213,7 +212,7 @@ public final class PrepareJob {
     if (ctx != null) ctx.addTaskCompletionListener((org.apache.spark.util.TaskCompletionListener) c -> opened.forEach(ReadResults::close));
     while (tasks.hasNext()) {
       ReadTask t = tasks.next();
-      SourceReader reader = new SourceReader(t.sourceName(), SourceFormat.parse(t.format()));
+      SourceReader reader = new SourceReader(t.sourceName(), t.format());
       parts.add(new MappingIterator<>(() -> {
         ReadResults r = reader.read(conf, t.file());
         opened.add(r);

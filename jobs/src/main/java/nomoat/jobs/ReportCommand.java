@@ -46,11 +46,21 @@ final class ReportCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     NomoatConfig config = options.load();
-    Configuration hadoop = HadoopConf.from(config.spark());
+    spec.commandLine().getOut().println(write(HadoopConf.from(config.spark()), run, data, generations));
+    return 0;
+  }
+
+  /**
+   * Writes {@code <run>/report.html} (through a temporary file renamed over it) and returns the one-line summary.
+   *
+   * @param data        the prepare output (null = from run.json)
+   * @param generations JSONL of {prompt, before, after} (null = {@code <run>/generations.jsonl} when present)
+   */
+  static String write(Configuration hadoop, String run, String data, String generations) throws IOException {
     String metricsUri = new Path(run, "metrics.jsonl").toString();
     if (!Storage.exists(hadoop, metricsUri)) throw NomoatException.inputData(run + " has no metrics.jsonl (is it a train output?)");
     List<RunReport.Step> steps = RunReport.parseMetrics(metricsUri, text(hadoop, metricsUri));
-    String dataDir = data != null ? data : dataFromRunJson(hadoop);
+    String dataDir = data != null ? data : dataFromRunJson(hadoop, run);
     Manifest manifest = dataDir == null ? null : Manifest.read(hadoop, new Path(dataDir, Manifest.FILE_NAME).toString());
     String gen = generations != null ? generations : new Path(run, "generations.jsonl").toString();
     List<RunReport.Generation> gens = generations != null || Storage.exists(hadoop, gen) ? readGenerations(hadoop, gen) : List.of();
@@ -60,13 +70,12 @@ final class ReportCommand implements Callable<Integer> {
     FileSystem fs = Storage.fileSystem(hadoop, target);
     if (fs.exists(target)) fs.delete(target, false);
     if (!fs.rename(tmp, target)) throw NomoatException.io("cannot rename " + tmp + " to " + target, null);
-    spec.commandLine().getOut().println("report: " + steps.size() + " steps" + (manifest == null ? "" : ", dataset " + dataDir)
-        + (gens.isEmpty() ? "" : ", " + gens.size() + " generations") + " -> " + fs.makeQualified(target));
-    return 0;
+    return "report: " + steps.size() + " steps" + (manifest == null ? "" : ", dataset " + dataDir)
+        + (gens.isEmpty() ? "" : ", " + gens.size() + " generations") + " -> " + fs.makeQualified(target);
   }
 
   /** run.json's data path: "data", "train_data", or config.train.data. */
-  private String dataFromRunJson(Configuration hadoop) throws IOException {
+  private static String dataFromRunJson(Configuration hadoop, String run) throws IOException {
     String uri = new Path(run, "run.json").toString();
     if (!Storage.exists(hadoop, uri)) return null;
     JsonNode n = JSON.readTree(text(hadoop, uri));

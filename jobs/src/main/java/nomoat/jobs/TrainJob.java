@@ -15,12 +15,14 @@ import nomoat.pipeline.config.NomoatConfig;
 import nomoat.pipeline.config.TrainSettings;
 import nomoat.pipeline.format.PeftAdapterDir;
 import nomoat.pipeline.format.Safetensors;
+import nomoat.pipeline.io.ContentFingerprint;
 import nomoat.pipeline.io.CommittedOutput;
 import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.model.LoraInit;
 import nomoat.pipeline.lora.LoraSpec;
-import nomoat.pipeline.model.LlamaModel;
+import nomoat.pipeline.format.ModelHeader;
+import nomoat.pipeline.format.ModelLoader;
 import nomoat.pipeline.shard.ShardReader;
 import nomoat.pipeline.shard.ShardRow;
 import nomoat.pipeline.tokenize.Hashing;
@@ -28,6 +30,7 @@ import nomoat.pipeline.train.AdamW;
 import nomoat.pipeline.train.AdapterBytes;
 import nomoat.pipeline.train.AdapterOptimizer;
 import nomoat.pipeline.train.AdapterParams;
+import nomoat.pipeline.train.BaseAdapters;
 import nomoat.pipeline.train.Checkpoints;
 import nomoat.pipeline.train.DataPlan;
 import nomoat.pipeline.train.LocalTrainer;
@@ -36,6 +39,7 @@ import nomoat.pipeline.train.ModelCache;
 import nomoat.pipeline.train.OptimizerState;
 import nomoat.pipeline.train.ShardScan;
 import nomoat.pipeline.train.StepRecord;
+import nomoat.pipeline.train.StepResults;
 import nomoat.pipeline.train.TrainInputs;
 import nomoat.pipeline.train.TrainLayout;
 import nomoat.pipeline.train.TrainingSparkChecks;
@@ -52,6 +56,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.apache.spark.util.SerializableConfiguration;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -59,7 +64,8 @@ import scala.Tuple2;
 /**
  * The train stage: data-parallel LoRA training over prepare's shards. One optimiser step is one Spark job: the adapter
  * goes out by broadcast, each of the {@code workers} cached partitions runs its micro-batches of the step
- * ({@link WorkerStep}), gradient sums come back through {@code treeAggregate} with an empty zero value, and the driver
+ * ({@link WorkerStep}), gradient sums come back through {@code treeAggregate} with an empty zero value, summed on a fixed
+ * tree over worker indices ({@link StepResults}: the same bits whatever order tasks finish in), and the driver
  * averages, clips and applies AdamW ({@link AdapterOptimizer}). Which rows a worker trains is a pure function of the seed
  * and the manifest ({@link DataPlan}); the rows move to their worker once per epoch.
  */
@@ -98,17 +104,21 @@ public final class TrainJob {
       TrainInputs in = TrainInputs.openData(hadoop, t.data());
       String modelUri = config.model().path();
       nomoat.pipeline.config.EngineSettings engine = config.engine();   // resolved on each executor (threads = 0: its own cores)
-      ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, "", l -> new LlamaModel(l.weights()));
-      LoraSpec spec = TrainInputs.checkLora(config.lora(), base.loaded().config());
-      in.checkTokenizer(hadoop, base.loaded(), modelUri);
+      BaseAdapters baseAdapters = BaseAdapters.of(config.model());   // merged into the base or stacked beside the trained adapter
+      ModelHeader base = ModelLoader.header(hadoop, modelUri);        // the driver checks; executors load the weights
+      baseAdapters.check(hadoop, base.config());
+      LoraSpec spec = TrainInputs.checkLora(config.lora(), base.config());
+      in.checkTokenizer(hadoop, base, modelUri);
       in.warnings().forEach(w -> LOG.warn(w));
       int workers = t.workers() > 0 ? t.workers() : jsc.defaultParallelism();
       in.checkBatch(t, workers);
       long totalSteps = in.totalSteps(t, workers);
-      LoraAdapter adapter = LoraInit.create(spec, base.loaded().config(), config.lora().initSeed());
+      LoraAdapter adapter = t.initAdapter() != null
+          ? BaseAdapters.initFrom(hadoop, t.initAdapter(), spec, base.config(), DataType.FLOAT)
+          : LoraInit.create(spec, base.config(), config.lora().initSeed());
       byte[] adapterBytes = AdapterBytes.encode(adapter);
-      checkSparkSettings(jsc.getConf(), adapterBytes.length, modelBytes(base.model()), engine.options().threads(), workers);
-      Map<String, String> hashes = runHashes(config, in, hadoop, modelUri, workers);
+      checkSparkSettings(jsc.getConf(), adapterBytes.length, base.weightBytes(), engine.options().threads(), workers);
+      Map<String, String> hashes = runHashes(config, in, hadoop, modelUri, baseAdapters, workers);
       String checkpointDir = Checkpoints.dirFor(out.outputUri());
       String from = resume == null ? null : resume.equals("auto") ? Checkpoints.newest(hadoop, checkpointDir) : resume;
       Checkpoints.Restored restored = from == null ? null : Checkpoints.read(hadoop, from, spec, hashes);
@@ -119,7 +129,7 @@ public final class TrainJob {
       }
       AdapterOptimizer optimizer = new AdapterOptimizer(adapter,
           restored != null ? restored.optimizer() : OptimizerState.zerosLike(AdapterParams.of(adapter)), settings(t, totalSteps));
-      int vocab = base.loaded().config().vocabSize();
+      int vocab = base.config().vocabSize();
 
       // First pass: row lengths for the data plan, token ids checked against the vocabulary.
       Broadcast<SerializableConfiguration> confB = jsc.broadcast(new SerializableConfiguration(hadoop));
@@ -179,10 +189,10 @@ public final class TrainJob {
           Broadcast<DataPlan> stepPlan = planB;
           long step = s;
           jsc.setJobDescription("nomoat train step " + (s + 1) + "/" + totalSteps);
-          WorkerResult r = exchange(jsc, epochRows, AdapterBytes.encode(optimizer.adapter()), (w, mine, bytes) -> {
-            LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
+          WorkerResult r = exchange(jsc, epochRows, workers, AdapterBytes.encode(optimizer.adapter()), (w, mine, bytes) -> {
+            ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, baseAdapters, engine.options());
             LoraAdapter a = AdapterBytes.decode(spec, bytes);
-            return WorkerStep.train(model, List.of(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed);
+            return WorkerStep.train(m.model(), m.stacked(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed);
           });
           LocalTrainer.StepMetrics m = optimizer.apply(r.sums());
           double stepSeconds = (System.nanoTime() - stepStart) / 1e9, compute = r.slowestComputeNanos() / 1e9;
@@ -191,7 +201,7 @@ public final class TrainJob {
               r.realTokens() / stepSeconds, r.paddingShare(), stepSeconds, compute, Math.max(0, stepSeconds - compute), m.skipped());
           boolean lastStep = s + 1 == totalSteps;
           if (validation != null && (lastStep || (t.evalEvery() > 0 && (s + 1) % t.evalEvery() == 0)))
-            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, engine, confB, s + 1, totalSteps));
+            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, baseAdapters, engine, confB, s + 1, totalSteps));
           byte[] line = (rec.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
           metrics.write(line);
           metrics.flush();
@@ -241,47 +251,56 @@ public final class TrainJob {
     if (!r.ok()) throw NomoatException.config(String.join("; ", r.errors()));
   }
 
-  static LocalTrainer.Settings settings(TrainSettings t, long totalSteps) {
+  public static LocalTrainer.Settings settings(TrainSettings t, long totalSteps) {
     return new LocalTrainer.Settings(new AdamW(t.beta1(), t.beta2(), t.eps(), t.weightDecay()),
         new LrSchedule(LrSchedule.kindOf(t.schedule()), t.lr(), t.warmup(), totalSteps), t.maxGradNorm(), t.seed());
   }
 
+  /**
+   * The workers' results of one step summed on a fixed tree over worker indices ({@link StepResults}), so the sum is
+   * bitwise the same whatever order tasks finish in. The one place the job chooses Spark's aggregation.
+   */
+  static WorkerResult sum(JavaRDD<StepResults> perWorker) {
+    return perWorker.treeAggregate(null, StepResults::merge, StepResults::merge, 2).result();
+  }
+
   /** Mean validation loss per trained token, scored by the same workers. */
   private static double evaluate(JavaSparkContext jsc, JavaRDD<WorkerRows> validation, List<int[]> plan, int workers, LoraAdapter adapter,
-                                 LoraSpec spec, String modelUri, nomoat.pipeline.config.EngineSettings engine, Broadcast<SerializableConfiguration> confB,
-                                 long step, long total) {
+                                 LoraSpec spec, String modelUri, BaseAdapters baseAdapters, nomoat.pipeline.config.EngineSettings engine,
+                                 Broadcast<SerializableConfiguration> confB, long step, long total) {
     jsc.setJobDescription("nomoat train validation after step " + step + "/" + total);
-    WorkerResult r = exchange(jsc, validation, AdapterBytes.encode(adapter), (w, mine, adapterBytes) -> {
-      LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
-      LoraAdapter a = AdapterBytes.decode(spec, adapterBytes);
-      return WorkerStep.evaluate(model, List.of(a), mine, plan, w, workers);
+    WorkerResult r = exchange(jsc, validation, workers, AdapterBytes.encode(adapter), (w, mine, bytes) -> {
+      ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, baseAdapters, engine.options());
+      List<LoraAdapter> active = new ArrayList<>(m.stacked());
+      active.add(AdapterBytes.decode(spec, bytes));
+      return WorkerStep.evaluate(m.model(), active, mine, plan, w, workers);
     });
     return r.sums().meanLoss();
   }
 
   /** The body of one worker's task in a step: its partition's single element and the broadcast adapter bytes. */
   @FunctionalInterface
-  interface WorkerTask<T> extends java.io.Serializable {
+  public interface WorkerTask<T> extends java.io.Serializable {
     WorkerResult run(int worker, T rows, byte[] adapter) throws Exception;
   }
 
   /**
    * The coordination of one step (or validation pass), shared by the job and {@code bench train}: the adapter bytes go
-   * out by broadcast (destroyed afterwards), each partition runs {@code task} on its one element, and the results come
-   * back through {@code treeAggregate} with an empty (null) zero value, so nothing adapter-sized rides inside the tasks.
+   * out by broadcast (destroyed afterwards), each of the {@code workers} partitions runs {@code task} on its one element,
+   * and the results come back through {@link #sum}.
    */
-  static <T> WorkerResult exchange(JavaSparkContext jsc, JavaRDD<T> workerPartitions, byte[] adapter, WorkerTask<T> task) {
+  public static <T> WorkerResult exchange(JavaSparkContext jsc, JavaRDD<T> workerPartitions, int workers, byte[] adapter, WorkerTask<T> task) {
     Broadcast<byte[]> adapterB = jsc.broadcast(adapter);
     try {
-      return workerPartitions.mapPartitionsWithIndex((w, it) -> Collections.singletonList(task.run(w, it.next(), adapterB.value())).iterator(), true)
-          .treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
+      return sum(workerPartitions.mapPartitionsWithIndex(
+          (w, it) -> Collections.singletonList(StepResults.leaf(w, workers, task.run(w, it.next(), adapterB.value()))).iterator(), true));
     } finally {
       adapterB.destroy();
     }
   }
 
   /** Every row of the given shards, keyed by its index in manifest order. */
-  private static JavaPairRDD<Integer, ShardRow> rows(JavaSparkContext jsc, List<String> shards, List<Long> rowCounts,
+  static JavaPairRDD<Integer, ShardRow> rows(JavaSparkContext jsc, List<String> shards, List<Long> rowCounts,
                                                      Broadcast<SerializableConfiguration> confB) {
     List<Tuple2<String, Integer>> tasks = new ArrayList<>();
     int offset = 0;
@@ -300,7 +319,7 @@ public final class TrainJob {
   }
 
   /** One cached partition per worker holding the rows the owner table gives it (-1: not used). */
-  private static JavaRDD<WorkerRows> byWorker(JavaPairRDD<Integer, ShardRow> rows, Broadcast<int[]> owner, int workers) {
+  static JavaRDD<WorkerRows> byWorker(JavaPairRDD<Integer, ShardRow> rows, Broadcast<int[]> owner, int workers) {
     return rows.filter(r -> owner.value()[r._1()] >= 0)
         .mapToPair(r -> new Tuple2<>(owner.value()[r._1()], r))
         .partitionBy(new HashPartitioner(workers))
@@ -316,10 +335,15 @@ public final class TrainJob {
   }
 
   /** Keys that do not change what is trained (where it goes, how often it reports) stay out of the config hash. */
-  private static final List<String> UNHASHED = List.of("output", "log-every", "eval-every", "checkpoint-every", "keep-checkpoints");
+  private static final List<String> UNHASHED = List.of("output", "log-every", "eval-every", "checkpoint-every", "keep-checkpoints",
+      "init-adapter");   // hashed by content below, so a copy elsewhere is the same run
 
-  /** What a checkpoint must share with the run resuming it: config, data, base model, stacked adapters. */
-  static Map<String, String> runHashes(NomoatConfig config, TrainInputs in, Configuration hadoop, String modelUri, int workers) {
+  /**
+   * What a checkpoint must share with the run resuming it: config, data, and the contents (not paths or times) of the
+   * base model, the merged and stacked adapters and the init adapter.
+   */
+  static Map<String, String> runHashes(NomoatConfig config, TrainInputs in, Configuration hadoop, String modelUri,
+                                       BaseAdapters baseAdapters, int workers) {
     Map<String, Object> train = new java.util.TreeMap<>(config.effective("train"));
     UNHASHED.forEach(train::remove);
     train.put("workers", workers);
@@ -329,18 +353,14 @@ public final class TrainJob {
     Map<String, String> h = new LinkedHashMap<>();
     h.put("config", Hashing.sha256Hex(cfg.toString()));
     h.put("manifest", in.manifestSha256());
-    h.put("base model", Hashing.sha256Hex(modelUri + "|" + ModelCache.identity(hadoop, modelUri)));
-    h.put("stacked adapters", Hashing.sha256Hex(String.valueOf(config.effective("model").get("adapters"))));
+    h.put("base model", ContentFingerprint.of(hadoop, modelUri));
+    h.put("stacked adapters", Hashing.sha256Hex(baseAdapters.fingerprint(hadoop)));
+    String init = config.train().initAdapter();
+    h.put("init adapter", init == null ? "none" : ContentFingerprint.of(hadoop, init));
     return h;
   }
 
-  private static long modelBytes(LlamaModel model) {
-    long n = 0;
-    for (var t : model.weights().tensors().values()) n += t.length() * t.dataType().width();
-    return n;
-  }
-
-  private static Map<String, Object> runJson(NomoatConfig config, TrainInputs in, ModelCache.Entry base, String modelUri, int workers,
+  private static Map<String, Object> runJson(NomoatConfig config, TrainInputs in, ModelHeader base, String modelUri, int workers,
                                              long totalSteps, String runId, JavaSparkContext jsc, StepRecord last,
                                              Map<String, String> hashes, String resumedFrom) {
     Map<String, Object> run = new LinkedHashMap<>();
@@ -356,8 +376,16 @@ public final class TrainJob {
     }
     Map<String, Object> inputs = new LinkedHashMap<>();
     inputs.put("data", in.describe());
-    inputs.put("model", Map.of("uri", modelUri, "identity_sha256", Hashing.sha256Hex(ModelCache.identity(jsc.hadoopConfiguration(), modelUri)),
-        "tokenizer_sha256", Hashing.sha256Hex(base.loaded().tokenizerJson())));
+    inputs.put("model", Map.of("uri", modelUri, "fingerprint_sha256", hashes.get("base model"),
+        "tokenizer_sha256", Hashing.sha256Hex(base.tokenizerJson())));
+    if (!config.model().adapters().isEmpty()) {
+      List<Map<String, String>> adapters = new ArrayList<>();
+      for (var ref : config.model().adapters())
+        adapters.add(Map.of("path", ref.path(), "mode", ref.mode(), "fingerprint_sha256", ContentFingerprint.of(jsc.hadoopConfiguration(), ref.path())));
+      inputs.put("adapters", adapters);
+    }
+    if (config.train().initAdapter() != null)
+      inputs.put("init_adapter", Map.of("path", config.train().initAdapter(), "fingerprint_sha256", hashes.get("init adapter")));
     run.put("inputs", inputs);
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("model", config.effective("model"));

@@ -42,12 +42,32 @@ class CliTest {
   void helpAndUsage() {
     Run help = run("--help");
     assertEquals(0, help.code());
-    for (String stage : List.of("prepare", "inspect", "demo", "bench")) assertTrue(help.out().contains(stage), stage);
+    for (String stage : List.of("prepare", "inspect", "train", "evaluate", "demo", "bench")) assertTrue(help.out().contains(stage), stage);
     assertEquals(0, run("prepare", "--help").code());
     assertEquals(0, run("inspect", "--help").code());
     Run bad = run("prepare", "--no-such-option");
     assertEquals(2, bad.code());
     assertTrue(bad.err().contains("--no-such-option"), bad.err());
+  }
+
+  /** Without a stage the usage goes to the writer Main was given (Airflow captures that one), not to System.out. */
+  @Test
+  void usageWithoutAStageGoesToTheGivenWriter() {
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream leaked = new java.io.ByteArrayOutputStream();
+    Run none;
+    try {
+      System.setOut(new java.io.PrintStream(leaked, true));
+      none = run();
+    } finally {
+      System.setOut(stdout);
+    }
+    assertEquals(0, none.code(), none.err());
+    assertTrue(none.out().startsWith("Usage: nomoat"), none.out());
+    assertTrue(none.out().contains("bin/nomoat bench --help"), "the help says where the benchmarks went: " + none.out());
+    assertEquals("", leaked.toString(), "nothing on System.out");
+    assertEquals("", none.err());
+    assertEquals(2, run("bench").code(), "bench is not in the app jar");
   }
 
   @Test

@@ -4,10 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import nomoat.pipeline.config.ConfigLoader;
+import nomoat.pipeline.data.ColorTask;
 import nomoat.pipeline.format.LoadedModel;
 import nomoat.pipeline.format.ModelLoader;
 import nomoat.pipeline.testing.Fixtures;
@@ -19,9 +18,6 @@ import org.apache.hadoop.conf.Configuration;
  */
 final class TrainFixtures {
   static final String MODEL = Fixtures.stories260K().toString();
-  static final String[] NAMES = {"Tom", "Lily", "Sam", "Anna", "Ben", "Mia", "Max", "Sue", "Tim", "Lucy"};
-  static final String[] COLORS = {"red", "blue", "green", "pink", "brown", "yellow", "white", "black"};
-  static final String[] THINGS = {"cat", "dog", "ball", "bird", "car", "hat", "fish", "box", "cup", "bed"};
 
   private static Path root;
   private static String tokenizerDir;
@@ -46,16 +42,9 @@ final class TrainFixtures {
     return tokenizerDir;
   }
 
-  /** Alpaca rows of the color task: "Tom has a red cat. What color is the cat?" → "The cat is red." */
+  /** Alpaca rows of the color task ({@link ColorTask}): "Tom has a red cat. What color is the cat?" → "The cat is red." */
   static Path colorDataset(Path file, long seed, int count) throws IOException {
-    Random rnd = new Random(seed);
-    List<String> lines = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      String name = NAMES[rnd.nextInt(NAMES.length)], color = COLORS[rnd.nextInt(COLORS.length)], thing = THINGS[rnd.nextInt(THINGS.length)];
-      lines.add("{\"instruction\": \"" + name + " has a " + color + " " + thing + ". What color is the " + thing
-          + "?\", \"input\": \"\", \"output\": \"The " + thing + " is " + color + ".\"}");
-    }
-    Files.write(file, lines, StandardCharsets.UTF_8);
+    Files.write(file, ColorTask.alpacaJsonl(seed, count), StandardCharsets.UTF_8);
     return file;
   }
 

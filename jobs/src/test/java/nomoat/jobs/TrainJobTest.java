@@ -82,11 +82,12 @@ class TrainJobTest {
         "training moved the adapter");
   }
 
-  @Test
-  void distributedTrainingEqualsLocalTrainerOnTheSameBatches() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} workers x {1} micro-batches")
+  @org.junit.jupiter.params.provider.CsvSource({"2, 2", "4, 1"})
+  void distributedTrainingEqualsLocalTrainerOnTheSameBatches(int workers, int accum) throws Exception {
     String data = TrainFixtures.prepared();
     String out = tmp.resolve("dist").toUri().toString();
-    int steps = 4, workers = 2, accum = 2, micro = 4;
+    int steps = 4, micro = 4;
     train(base(data, out, "train.workers=" + workers, "train.grad-accum=" + accum, "train.max-steps=" + steps, "train.schedule=cosine",
         "train.weight-decay=0.01"));
 

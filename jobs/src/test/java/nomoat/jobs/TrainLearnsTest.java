@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import nomoat.pipeline.config.ConfigLoader;
+import nomoat.pipeline.data.ColorTask;
 import nomoat.pipeline.generate.GenerationConfig;
 import nomoat.pipeline.generate.Generator;
 import nomoat.pipeline.lora.LoraAdapter;
@@ -66,7 +67,7 @@ class TrainLearnsTest {
     int before = 0, after = 0;
     StringBuilder shown = new StringBuilder();
     for (String[] q : unseen) {
-      int[] prompt = tok.encodeIds(alpacaPrompt(q[0] + " has a " + q[1] + " " + q[2] + ". What color is the " + q[2] + "?"), true);
+      int[] prompt = tok.encodeIds(alpacaPrompt(ColorTask.question(q[0], q[1], q[2])), true);
       String base = decode(tok, Generator.generate(model, List.of(), prompt, GenerationConfig.greedy(16)), prompt.length);
       String tuned = decode(tok, Generator.generate(model, List.of(adapter), prompt, GenerationConfig.greedy(16)), prompt.length);
       shown.append("\n  base: ").append(base).append(" | tuned: ").append(tuned);

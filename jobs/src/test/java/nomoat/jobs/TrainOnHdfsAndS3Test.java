@@ -51,6 +51,13 @@ class TrainOnHdfsAndS3Test {
     }
     assertArrayEquals(Files.readAllBytes(tmp.resolve("local/adapter/adapter_model.safetensors")), remoteAdapter,
         "same adapter as on the local file system");
+    // the model copied to HDFS/S3 is the same model: its content fingerprint (what resume compares) is the local one's
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    String localFp = json.readTree(tmp.resolve("local/run.json").toFile()).at("/inputs/model/fingerprint_sha256").asText();
+    try (var in = fs.open(new org.apache.hadoop.fs.Path(remoteOut + "/run.json"))) {
+      assertEquals(localFp, json.readTree(in).at("/inputs/model/fingerprint_sha256").asText(), "model fingerprint on " + scheme);
+    }
+    assertEquals(64, localFp.length());
   }
 
   private static int cli(String data, String model, String output) {

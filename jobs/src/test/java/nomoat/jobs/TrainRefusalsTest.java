@@ -125,6 +125,39 @@ class TrainRefusalsTest {
     assertEquals(0, cli(uncheckedPrepared(), "--force").code());
   }
 
+  /** A PEFT adapter directory for stories260K (or, with {@code otherModel}, for a model of another shape). */
+  String adapterDir(String name, boolean otherModel, int r, java.util.Set<String> targets) {
+    nomoat.pipeline.model.LlamaConfig c = otherModel ? nomoat.pipeline.model.TinyModels.gqa()
+        : nomoat.pipeline.train.ModelCache.get(new Configuration(), TrainFixtures.MODEL).config();
+    String dir = tmp.resolve(name).toUri().toString();
+    nomoat.pipeline.format.PeftAdapterDir.write(new Configuration(), dir, nomoat.pipeline.model.TinyModels.adapter(c,
+        new nomoat.pipeline.lora.LoraSpec(r, 8, 0, targets, otherModel ? List.of(0) : null, false), org.nd4j.linalg.api.buffer.DataType.FLOAT, 5),
+        TrainFixtures.MODEL, nomoat.pipeline.format.Safetensors.Dtype.F32);
+    return dir;
+  }
+
+  @Test
+  void missingStackedAdapterIsRefused() {
+    String missing = tmp.resolve("no-adapter").toUri().toString();
+    assertOneLine(cli(uncheckedPrepared(), "model.adapters=[{path = \"" + missing + "\", mode = stack}]"), 4, "stack adapter", missing,
+        "does not exist");
+    assertFalse(Files.exists(tmp.resolve("out/_SUCCESS")), "nothing committed");
+  }
+
+  @Test
+  void adapterForAnotherModelShapeIsRefused() {
+    String other = adapterDir("other-shape", true, 2, java.util.Set.of("q_proj"));
+    assertOneLine(cli(uncheckedPrepared(), "model.adapters=[{path = \"" + other + "\", mode = merge}]"), 4, "other-shape",
+        "do not fit the base weight");
+  }
+
+  @Test
+  void initAdapterOfAnotherRankIsRefused() {
+    String init = adapterDir("init-r8", false, 8, java.util.Set.of("q_proj", "v_proj", "down_proj"));
+    assertOneLine(cli(uncheckedPrepared(), "train.init-adapter=\"" + init + "\""), 3, "train.init-adapter " + init, "r 8 vs lora.r 4");
+    assertFalse(Files.exists(tmp.resolve("out/_SUCCESS")), "nothing committed");
+  }
+
   private static String uncheckedPrepared() {
     try {
       return TrainFixtures.prepared();

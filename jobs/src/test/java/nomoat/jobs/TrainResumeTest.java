@@ -96,4 +96,35 @@ class TrainResumeTest {
     assertTrue(bad.err().contains("is damaged") && bad.err().contains("step-000003"), bad.err());
     assertFalse(Files.exists(tmp.resolve("damaged/_SUCCESS")));
   }
+
+  /**
+   * With 4 workers Spark delivers task results in any order; the fixed summation tree makes the resumed run bitwise the
+   * uninterrupted one anyway. The base model is recognised by content: a copy elsewhere resumes, a changed one is refused.
+   */
+  @Test
+  void fourWorkersResumeBitwiseAndTheModelIsKnownByContent() throws Exception {
+    Result full = cli("full3", "train.workers=4", "train.max-steps=4", "train.checkpoint-every=2");
+    assertEquals(0, full.code(), full.err());
+    Path step2 = tmp.resolve("full3/checkpoints/step-000002");
+    assertTrue(Files.exists(step2.resolve(Checkpoints.MARKER)));
+
+    Path copy = Files.createDirectories(tmp.resolve("models-elsewhere")).resolve("stories260K.gguf");
+    Files.copy(Path.of(TrainFixtures.MODEL), copy);
+    Files.setLastModifiedTime(copy, java.nio.file.attribute.FileTime.fromMillis(946_684_800_000L));
+    Result resumed = cli("resumed3", "train.workers=4", "train.max-steps=4", "train.checkpoint-every=2", "model.path=" + copy.toUri(),
+        "--resume", step2.toString());
+    assertEquals(0, resumed.code(), resumed.err());
+    assertArrayEquals(adapterBytes("full3"), adapterBytes("resumed3"), "4 workers: resumed adapter is bitwise the uninterrupted one");
+    String fingerprint = "\"fingerprint_sha256\":\"" + com.fasterxml.jackson.databind.json.JsonMapper.builder().build()
+        .readTree(tmp.resolve("full3/run.json").toFile()).at("/inputs/model/fingerprint_sha256").asText() + "\"";
+    assertTrue(Files.readString(tmp.resolve("resumed3/run.json")).replace(" ", "").contains(fingerprint), "same model fingerprint");
+
+    byte[] changed = Files.readAllBytes(copy);
+    changed[changed.length - 1001] ^= 1;                    // one low bit of one weight
+    Files.write(copy, changed);
+    Result other = cli("other3", "train.workers=4", "train.max-steps=4", "train.checkpoint-every=2", "model.path=" + copy.toUri(),
+        "--resume", step2.toString());
+    assertEquals(3, other.code(), other.err());
+    assertTrue(other.err().contains("base model differs"), other.err());
+  }
 }

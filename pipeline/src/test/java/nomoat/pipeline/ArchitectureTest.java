@@ -36,9 +36,9 @@ class ArchitectureTest {
       .layer("prepare").definedBy("nomoat.pipeline.prepare..")
       .layer("train").definedBy("nomoat.pipeline.train..")
       .layer("generate").definedBy("nomoat.pipeline.generate..")
+      .layer("evaluate").definedBy("nomoat.pipeline.evaluate..")
       .layer("export").definedBy("nomoat.pipeline.export..")
       .layer("report").definedBy("nomoat.pipeline.report..")
-      .layer("bench").definedBy("nomoat.pipeline.bench..")
       .whereLayer("base").mayNotAccessAnyLayer()
       .whereLayer("io").mayOnlyAccessLayers("base")
       .whereLayer("tokenize").mayOnlyAccessLayers("base")
@@ -52,9 +52,9 @@ class ArchitectureTest {
       .whereLayer("prepare").mayOnlyAccessLayers("config", "shard", "source", "data", "tokenize", "io", "base")
       .whereLayer("train").mayOnlyAccessLayers("config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
       .whereLayer("generate").mayOnlyAccessLayers("config", "format", "model", "lora", "data", "tokenize", "io", "base")
+      .whereLayer("evaluate").mayOnlyAccessLayers("train", "generate", "config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
       .whereLayer("export").mayOnlyAccessLayers("config", "format", "model", "lora", "io", "base")
-      .whereLayer("report").mayOnlyAccessLayers("shard", "io", "base")
-      .whereLayer("bench").mayNotBeAccessedByAnyLayer();
+      .whereLayer("report").mayOnlyAccessLayers("shard", "io", "base");
 
   /** The engine runs on token arrays: templating (Jinjava), tokenizers (DJL) and record formats stay above it. */
   @ArchTest

@@ -59,7 +59,8 @@ public final class ConfigLoader {
     }
     try {
       return new NomoatConfig(SparkSettings.from(merged), PrepareSettings.from(merged), ModelSettings.from(merged),
-          LoraSettings.from(merged), TrainSettings.from(merged), ExportSettings.from(merged), GenerateSettings.from(merged), EngineSettings.from(merged), merged);
+          LoraSettings.from(merged), TrainSettings.from(merged), ExportSettings.from(merged), GenerateSettings.from(merged), EngineSettings.from(merged),
+          EvaluateSettings.from(merged), merged);
     } catch (ConfigException e) {
       throw NomoatException.config(e.getMessage());
     }

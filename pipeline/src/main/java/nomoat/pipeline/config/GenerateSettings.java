@@ -1,19 +1,20 @@
 package nomoat.pipeline.config;
 
 import com.typesafe.config.Config;
+import nomoat.pipeline.data.template.TemplateName;
 
 /**
  * How the generate stage decodes. temperature 0 = greedy.
  *
- * @param template     prompt template (prepare's unless set); "raw" feeds the prompt text as it is, after BOS
+ * @param template     prompt template (prepare's unless set); raw feeds the prompt text as it is, after BOS
  * @param systemPrompt system prompt for the template (null = the template's default)
  */
-public record GenerateSettings(String template, String systemPrompt, int maxNewTokens, double temperature, int topK, double topP,
+public record GenerateSettings(TemplateName template, String systemPrompt, int maxNewTokens, double temperature, int topK, double topP,
                                long seed) {
 
   static GenerateSettings from(Config c) {
-    String template = c.getIsNull("generate.template") ? c.getString("prepare.template")
-        : Checks.oneOf(c, "generate.template", PrepareSettings.TEMPLATES);
+    TemplateName template = TemplateName.parse(c.getIsNull("generate.template")
+        ? Checks.oneOf(c, "prepare.template", PrepareSettings.TEMPLATES) : Checks.oneOf(c, "generate.template", PrepareSettings.TEMPLATES));
     long max = Checks.integral(c, "generate.max-new-tokens");
     Checks.require(max > 0 && max <= 1_000_000, c, "generate.max-new-tokens", "must be in 1..1000000");
     double temperature = c.getDouble("generate.temperature");

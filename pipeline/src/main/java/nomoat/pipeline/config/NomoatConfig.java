@@ -5,7 +5,8 @@ import java.util.Map;
 
 /** The whole configuration, typed. {@code raw} is kept only to record the effective config in outputs. */
 public record NomoatConfig(SparkSettings spark, PrepareSettings prepare, ModelSettings model, LoraSettings lora, TrainSettings train,
-                           ExportSettings export, GenerateSettings generate, EngineSettings engine, Config raw) {
+                           ExportSettings export, GenerateSettings generate, EngineSettings engine, EvaluateSettings evaluate,
+                           Config raw) {
 
   /** The effective settings under {@code path} (e.g. "prepare") as plain maps and lists. */
   public Map<String, Object> effective(String path) {

@@ -11,13 +11,16 @@ import java.util.Map;
 import java.util.Set;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.data.ExampleSettings;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
+import nomoat.pipeline.source.SourceFormat;
 
 /** Everything the prepare and inspect stages read from config. Sizes are in tokens unless named otherwise. */
 public record PrepareSettings(
     String output,
     String tokenizer,
     List<SourceSettings> sources,
-    String template,
+    TemplateName template,
     String systemPrompt,
     boolean trainOnPrompt,
     boolean trainAllAssistantTurns,
@@ -35,15 +38,15 @@ public record PrepareSettings(
     double maxRejectFraction,
     int parallelism) {
 
-  public static final List<String> TEMPLATES = ExampleSettings.TEMPLATES;
-  public static final List<String> FILE_FORMATS = List.of("auto", "json", "jsonl", "csv", "parquet");
-  public static final List<String> RECORD_FORMATS = ExampleSettings.FORMATS;
+  public static final List<String> TEMPLATES = TemplateName.codes();
+  public static final List<String> FILE_FORMATS = SourceFormat.codes();
+  public static final List<String> RECORD_FORMATS = RecordFormatName.codes();
   public static final Set<String> COLUMN_NAMES = ExampleSettings.LOGICAL_COLUMNS;
   private static final Set<String> SOURCE_KEYS = Set.of("name", "paths", "file-format", "record-format", "columns", "weight", "limit");
 
   static PrepareSettings from(Config root) {
     Config c = root;
-    String template = Checks.oneOf(c, "prepare.template", TEMPLATES);
+    TemplateName template = TemplateName.parse(Checks.oneOf(c, "prepare.template", TEMPLATES));
     int maxLength = Checks.integer(c, "prepare.max-length");
     Checks.require(maxLength >= 8, c, "prepare.max-length", "must be at least 8");
     String policy = Checks.oneOf(c, "prepare.length-policy", List.of("truncate", "drop"));
@@ -74,7 +77,7 @@ public record PrepareSettings(
     Checks.require(promptProblem == null, c, "prepare.system-prompt", "cannot be tokenized: it " + promptProblem);
     List<SourceSettings> sources = sources(c.getConfig("prepare"));
     for (SourceSettings s : sources) {
-      if (template.equals("raw") && !s.recordFormat().equals("text")) {
+      if (template == TemplateName.RAW && s.recordFormat().hasTurns()) {
         throw NomoatException.config("prepare.template = raw only applies to record-format = text, but source '" + s.name()
             + "' is " + s.recordFormat());
       }
@@ -121,9 +124,9 @@ public record PrepareSettings(
       if (!s.hasPath("paths")) throw NomoatException.config(what + " (" + ConfigLoader.where(s.origin()) + ") has no 'paths'");
       List<String> paths = s.getValue("paths").valueType() == ConfigValueType.STRING ? List.of(s.getString("paths")) : s.getStringList("paths");
       if (paths.isEmpty()) throw NomoatException.config(what + ".paths is empty");
-      String fileFormat = s.hasPath("file-format") ? s.getString("file-format") : "auto";
+      String fileFormat = s.hasPath("file-format") ? s.getString("file-format") : SourceFormat.AUTO.code();
       if (!FILE_FORMATS.contains(fileFormat)) throw NomoatException.config(what + ".file-format = " + fileFormat + ": must be one of " + FILE_FORMATS);
-      String recordFormat = s.hasPath("record-format") ? s.getString("record-format") : "alpaca";
+      String recordFormat = s.hasPath("record-format") ? s.getString("record-format") : RecordFormatName.ALPACA.code();
       if (!RECORD_FORMATS.contains(recordFormat)) throw NomoatException.config(what + ".record-format = " + recordFormat + ": must be one of " + RECORD_FORMATS);
       Map<String, String> columns = new LinkedHashMap<>();
       if (s.hasPath("columns")) {
@@ -142,7 +145,7 @@ public record PrepareSettings(
         throw NomoatException.config(what + "." + e.getMessage());
       }
       if (limit == 0 || limit < -1) throw NomoatException.config(what + ".limit = " + limit + ": must be positive or -1 (no limit)");
-      out.add(new SourceSettings(name, paths, fileFormat, recordFormat, columns, weight, limit));
+      out.add(new SourceSettings(name, paths, SourceFormat.parse(fileFormat), RecordFormatName.parse(recordFormat), columns, weight, limit));
     }
     return out;
   }

@@ -74,7 +74,7 @@ public final class ExampleBuilder {
   public Rendered render(List<Message> conversation) {
     try {
       Conversation c = Conversation.of(conversation);
-      if (!"text".equals(settings.format())) TurnOrder.check(c.messages(), "messages");
+      if (settings.format().hasTurns()) TurnOrder.check(c.messages(), "messages");
       return rendered(tokenize(c));
     } catch (RowRejectedException e) {
       throw NomoatException.inputData(e.reason().code() + ": " + e.detail());
@@ -88,15 +88,15 @@ public final class ExampleBuilder {
 
   private Conversation read(SourceRow row) {
     Conversation c = format.read(row.fields());
-    if (!"text".equals(settings.format())) TurnOrder.check(c.messages(), listName());
+    if (settings.format().hasTurns()) TurnOrder.check(c.messages(), listName());
     return c;
   }
 
   private String listName() {
     return switch (settings.format()) {
-      case "sharegpt" -> settings.column("conversations");
-      case "messages" -> settings.column("messages");
-      default -> "row";
+      case SHAREGPT -> settings.column("conversations");
+      case MESSAGES -> settings.column("messages");
+      case ALPACA, TEXT -> "row";
     };
   }
 

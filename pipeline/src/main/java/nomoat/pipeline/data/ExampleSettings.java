@@ -1,17 +1,18 @@
 package nomoat.pipeline.data;
 
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 
 /**
  * How rows become training examples.
  *
- * @param format                 "alpaca" | "sharegpt" | "messages" | "text"
+ * @param format                 how the columns hold a conversation
  * @param columns                logical -> column name; logical names: instruction, input, output, system,
  *                               conversations, from, value, messages, role, content, text; missing = same name
- * @param template               "alpaca" | "vicuna_v1.1" | "llama2" | "llama3" | "chatml" | "tokenizer" | "raw"
+ * @param template               the chat template
  * @param systemPrompt           null = the template's default system prompt, if it has one
  * @param trainOnPrompt          false: only assistant tokens are trained
  * @param trainAllAssistantTurns false: only the last assistant turn is trained
@@ -19,9 +20,9 @@ import nomoat.pipeline.NomoatException;
  * @param dropOverLong           true: reject as too_long; false: truncate (example flagged truncated)
  */
 public record ExampleSettings(
-    String format,
+    RecordFormatName format,
     Map<String, String> columns,
-    String template,
+    TemplateName template,
     String systemPrompt,
     boolean trainOnPrompt,
     boolean trainAllAssistantTurns,
@@ -29,19 +30,12 @@ public record ExampleSettings(
     boolean dropOverLong
 ) implements java.io.Serializable {
 
-  // the one list of each (config validation names them in this order)
-  public static final List<String> FORMATS = List.of("alpaca", "sharegpt", "messages", "text");
-  public static final List<String> TEMPLATES = List.of("alpaca", "vicuna_v1.1", "llama2", "llama3", "chatml", "tokenizer", "raw");
   public static final Set<String> LOGICAL_COLUMNS =
       Set.of("instruction", "input", "output", "system", "conversations", "from", "value", "messages", "role", "content", "text");
 
   public ExampleSettings {
-    if (format == null || !FORMATS.contains(format)) {
-      throw NomoatException.config("format '" + format + "' is not one of " + sorted(FORMATS));
-    }
-    if (template == null || !TEMPLATES.contains(template)) {
-      throw NomoatException.config("template '" + template + "' is not one of " + sorted(TEMPLATES));
-    }
+    if (format == null) throw NomoatException.config("format is required: one of " + RecordFormatName.codes());
+    if (template == null) throw NomoatException.config("template is required: one of " + TemplateName.codes());
     if (maxLength <= 0) throw NomoatException.config("maxLength must be positive, got " + maxLength);
     columns = columns == null ? Map.of() : Map.copyOf(columns);
     for (String logical : columns.keySet()) {
@@ -52,7 +46,7 @@ public record ExampleSettings(
   }
 
   /** Settings with the defaults: assistant-only loss on every assistant turn, drop over-long rows. */
-  public static ExampleSettings of(String format, String template, int maxLength) {
+  public static ExampleSettings of(RecordFormatName format, TemplateName template, int maxLength) {
     return new ExampleSettings(format, Map.of(), template, null, false, true, maxLength, true);
   }
 

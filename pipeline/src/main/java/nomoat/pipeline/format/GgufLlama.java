@@ -37,27 +37,47 @@ public final class GgufLlama {
     try (Gguf.Reader r = Gguf.open(conf, uri)) {
       LlamaConfig config = config(r);
       SpmTokenizerJson.Files tok = tokenizer(r, config.maxPositionEmbeddings());
-      Map<String, long[]> expected = HfCheckpoint.expectedShapes(config);
       Map<String, INDArray> tensors = new HashMap<>();
-      for (Gguf.TensorInfo t : r.tensors().values()) {
-        String hf = hfName(r, t.name());
-        if (hf.equals("lm_head.weight") && config.tieWordEmbeddings()) continue;
-        long[] want = expected.get(hf);
-        if (want == null) throw NomoatException.inputData("GGUF file " + r.path() + ": tensor '" + t.name() + "' (" + hf + ") is not part of a "
-            + config.numLayers() + "-layer llama model");
-        if (!Arrays.equals(want, t.shape()))
-          throw NomoatException.inputData("GGUF file " + r.path() + ": tensor '" + t.name() + "' has shape " + Arrays.toString(t.shape())
-              + ", expected " + Arrays.toString(want) + " from the llama.* metadata");
-        INDArray w = r.read(t.name());
+      for (Map.Entry<String, String> e : checkedTensors(r, config).entrySet()) {
+        String hf = e.getKey();
+        INDArray w = r.read(e.getValue());
         if (hf.endsWith("q_proj.weight")) w = unpermuteRotary(w, config.numHeads());
         else if (hf.endsWith("k_proj.weight")) w = unpermuteRotary(w, config.numKvHeads());
         tensors.put(hf, w);
       }
-      for (String name : expected.keySet())
-        if (!tensors.containsKey(name))
-          throw NomoatException.inputData("GGUF file " + r.path() + " lacks the tensor for " + name);
       return new LoadedModel(config, new LlamaWeights(config, tensors), tok.tokenizerJson(), tok.tokenizerConfigJson());
     }
+  }
+
+  /** The model without its weights: metadata, embedded vocabulary, every tensor's name and shape checked; no tensor read. */
+  public static ModelHeader header(Configuration conf, String uri) {
+    try (Gguf.Reader r = Gguf.open(conf, uri)) {
+      LlamaConfig config = config(r);
+      SpmTokenizerJson.Files tok = tokenizer(r, config.maxPositionEmbeddings());
+      checkedTensors(r, config);
+      return new ModelHeader(config, tok.tokenizerJson(), tok.tokenizerConfigJson());
+    }
+  }
+
+  /** HF name -> GGUF name of every tensor the model uses, after checking names and shapes against the config. */
+  private static Map<String, String> checkedTensors(Gguf.Reader r, LlamaConfig config) {
+    Map<String, long[]> expected = HfCheckpoint.expectedShapes(config);
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (Gguf.TensorInfo t : r.tensors().values()) {
+      String hf = hfName(r, t.name());
+      if (hf.equals("lm_head.weight") && config.tieWordEmbeddings()) continue;
+      long[] want = expected.get(hf);
+      if (want == null) throw NomoatException.inputData("GGUF file " + r.path() + ": tensor '" + t.name() + "' (" + hf + ") is not part of a "
+          + config.numLayers() + "-layer llama model");
+      if (!Arrays.equals(want, t.shape()))
+        throw NomoatException.inputData("GGUF file " + r.path() + ": tensor '" + t.name() + "' has shape " + Arrays.toString(t.shape())
+            + ", expected " + Arrays.toString(want) + " from the llama.* metadata");
+      out.put(hf, t.name());
+    }
+    for (String name : expected.keySet())
+      if (!out.containsKey(name))
+        throw NomoatException.inputData("GGUF file " + r.path() + " lacks the tensor for " + name);
+    return out;
   }
 
   /** Only the embedded vocabulary of a llama GGUF file as tokenizer.json + tokenizer_config.json (no tensor is read). */

@@ -41,13 +41,24 @@ public final class HfCheckpoint {
   // ---------------------------------------------------------------- reading
 
   public static LoadedModel load(Configuration conf, String dir) {
+    ModelHeader h = header(conf, dir, false);
+    return new LoadedModel(h.config(), readWeights(conf, dir, h.config()), h.tokenizerJson(), h.tokenizerConfigJson());
+  }
+
+  /** The model without its weights: config.json, tokenizer files, every tensor's name and shape checked; no tensor read. */
+  public static ModelHeader header(Configuration conf, String dir) {
+    return header(conf, dir, true);
+  }
+
+  private static ModelHeader header(Configuration conf, String dir, boolean checkTensors) {
     LlamaConfig config = readConfig(conf, dir);
     TokenizerFiles tok = TokenizerFiles.find(conf, dir);
     if (tok == null)
       throw NomoatException.inputData("model directory " + dir + " has no tokenizer.json (a tokenizer.model-only checkpoint must be "
           + "re-saved with a fast tokenizer)");
     byte[] tokenizerConfig = tok.tokenizerConfigJson() != null ? tok.tokenizerConfigJson() : "{}".getBytes();
-    return new LoadedModel(config, readWeights(conf, dir, config), tok.tokenizerJson(), tokenizerConfig);
+    if (checkTensors) checkedWeights(conf, dir, config, false);
+    return new ModelHeader(config, tok.tokenizerJson(), tokenizerConfig);
   }
 
   public static LlamaConfig readConfig(Configuration conf, String dir) {
@@ -161,6 +172,11 @@ public final class HfCheckpoint {
 
   /** Reads the weights of dir, after checking that every expected tensor is present with the right shape. */
   public static LlamaWeights readWeights(Configuration conf, String dir, LlamaConfig config) {
+    return checkedWeights(conf, dir, config, true);
+  }
+
+  /** Checks every tensor's presence and shape from the safetensors headers; reads the tensors only when {@code read}. */
+  private static LlamaWeights checkedWeights(Configuration conf, String dir, LlamaConfig config, boolean read) {
     Path d = new Path(dir);
     Map<String, String> fileOf = weightFiles(conf, d);
     Map<String, long[]> expected = expectedShapes(config);
@@ -181,6 +197,7 @@ public final class HfCheckpoint {
         for (String name : r.tensors().keySet())
           if (!expected.containsKey(name) && !name.endsWith("rotary_emb.inv_freq") && !name.equals("lm_head.weight"))
             throw NomoatException.inputData(r.path() + ": unexpected tensor " + name + " for a LLaMA model");
+      if (!read) return null;
       Map<String, INDArray> tensors = new HashMap<>();
       for (String name : expected.keySet()) tensors.put(name, open.get(fileOf.get(name)).read(name));
       return new LlamaWeights(config, tensors);

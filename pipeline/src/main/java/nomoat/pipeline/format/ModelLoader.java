@@ -24,6 +24,24 @@ public final class ModelLoader {
     throw NomoatException.inputData("model " + uri + " is neither a Hugging Face model directory nor a GGUF file");
   }
 
+  /**
+   * The model at {@code uri} without its weights (what a Spark driver needs for its checks): config, tokenizer files, and
+   * every tensor's name and shape checked from the headers. Reads no tensor data (a GGUF file's embedding is compared with
+   * its output matrix to detect tied embeddings).
+   */
+  public static ModelHeader header(Configuration conf, String uri) {
+    Path p = new Path(uri);
+    if (!Storage.exists(conf, p)) throw NomoatException.inputData("model not found: " + uri);
+    if (Storage.isDirectory(conf, p)) {
+      if (!Storage.exists(conf, new Path(p, "config.json")))
+        throw NomoatException.inputData("model directory " + uri + " has no config.json; expected a Hugging Face checkpoint "
+            + "(config.json + model.safetensors or shards + tokenizer.json) or a .gguf file");
+      return HfCheckpoint.header(conf, uri);
+    }
+    if (startsWithGgufMagic(conf, p)) return GgufLlama.header(conf, uri);
+    throw NomoatException.inputData("model " + uri + " is neither a Hugging Face model directory nor a GGUF file");
+  }
+
   private static boolean startsWithGgufMagic(Configuration conf, Path p) {
     if (Storage.length(conf, p) < 4) return false;
     byte[] magic = new byte[4];

@@ -9,6 +9,7 @@ import nomoat.pipeline.data.Message;
 import nomoat.pipeline.data.Role;
 import nomoat.pipeline.data.template.ChatTemplate;
 import nomoat.pipeline.data.template.Segment;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.tokenize.HfTokenizer;
 
@@ -19,14 +20,14 @@ import nomoat.pipeline.tokenize.HfTokenizer;
  */
 public final class Prompts {
   private final ChatTemplate template;
-  private final String templateName;
+  private final TemplateName templateName;
   private final String systemPrompt;
   private final HfTokenizer tokenizer;
 
   /** End-of-turn markers of the templates nomoat knows; those the vocabulary has stop generation too. */
   static final List<String> END_OF_TURN = List.of("<|eot_id|>", "<|im_end|>", "<|end|>", "<|endoftext|>", "<|end_of_text|>", "</s>");
 
-  public Prompts(String templateName, String systemPrompt, HfTokenizer tokenizer) {
+  public Prompts(TemplateName templateName, String systemPrompt, HfTokenizer tokenizer) {
     this.templateName = templateName;
     this.template = ChatTemplate.named(templateName, tokenizer);
     this.systemPrompt = systemPrompt;
@@ -35,7 +36,7 @@ public final class Prompts {
 
   /** The rendered prompt text for {@code history} (alternating user/assistant messages, ending with a user message). */
   public String render(List<Message> history) {
-    if (templateName.equals("raw")) {
+    if (templateName == TemplateName.RAW) {
       StringBuilder sb = new StringBuilder();
       for (Message m : history) sb.append(m.content());
       return sb.toString();

@@ -7,7 +7,7 @@
  * LoRA gradients of one micro-batch), {@link nomoat.pipeline.model.Scoring} (evaluation log-probs, loss, logits),
  * {@link nomoat.pipeline.model.IncrementalDecoder} (KV-cache inference) and {@link nomoat.pipeline.model.EngineOptions}
  * (how the engine runs: threads per step, gemm path, workspaces, attention tiles; a model holds one, see
- * {@link nomoat.pipeline.model.LlamaModel#withOptions}). Timing: {@code nomoat.pipeline.bench.EngineBench}.
+ * {@link nomoat.pipeline.model.LlamaModel#withOptions}). Timing: {@code nomoat.bench.EngineBench} (module bench).
  *
  * <p>One forward: {@code LlamaModel.forward} (embedding, then every {@code DecoderLayer}) serves training (with the
  * caches backward needs), scoring (without) and decoding (with a {@code KvCache}: prefill and one-token steps are the

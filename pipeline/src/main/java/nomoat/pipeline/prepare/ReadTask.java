@@ -24,7 +24,7 @@ import org.apache.hadoop.fs.Path;
  * @param format       the {@link SourceFormat} code, resolved from the file name when the source says auto
  * @param relativePath the file's path below the root of the pattern that matched it ({@link RecordIds#root})
  */
-public record ReadTask(int source, String sourceName, String format, String uri, long length, String relativePath)
+public record ReadTask(int source, String sourceName, SourceFormat format, String uri, long length, String relativePath)
     implements Serializable {
 
   /** Every input file of every source, in source order, each file once per source. */
@@ -32,14 +32,14 @@ public record ReadTask(int source, String sourceName, String format, String uri,
     List<ReadTask> tasks = new ArrayList<>();
     for (int i = 0; i < p.sources().size(); i++) {
       SourceSettings s = p.sources().get(i);
-      SourceFormat declared = SourceFormat.parse(s.fileFormat());
+      SourceFormat declared = s.fileFormat();
       Map<String, ReadTask> byUri = new LinkedHashMap<>();
       for (String pattern : s.paths()) {
         Path qualified = qualify(conf, pattern);
         String root = RecordIds.root(qualified.toString(), isDirectory(conf, qualified));
         for (InputFile f : InputFiles.expand(conf, List.of(pattern))) {
           SourceFormat format = declared.resolve(conf, f.uri());
-          byUri.putIfAbsent(f.uri(), new ReadTask(i, s.name(), format.code(), f.uri(), f.length(), RecordIds.relative(f.uri(), root)));
+          byUri.putIfAbsent(f.uri(), new ReadTask(i, s.name(), format, f.uri(), f.length(), RecordIds.relative(f.uri(), root)));
         }
       }
       tasks.addAll(byUri.values());

@@ -23,6 +23,9 @@ public enum SourceFormat {
 
   public String code() { return name().toLowerCase(Locale.ROOT); }
 
+  /** Every code (what config errors list): json, jsonl, csv, parquet, auto. */
+  public static java.util.List<String> codes() { return Arrays.stream(values()).map(SourceFormat::code).toList(); }
+
   /** Parses a config value (case-insensitive). */
   public static SourceFormat parse(String value) {
     for (SourceFormat f : values()) if (f.code().equalsIgnoreCase(value.trim())) return f;

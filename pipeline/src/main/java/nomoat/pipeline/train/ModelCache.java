@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.function.Function;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.io.Storage;
+import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.model.LlamaModel;
 import nomoat.pipeline.format.LoadedModel;
 import nomoat.pipeline.format.ModelLoader;
@@ -23,8 +24,10 @@ import org.apache.hadoop.fs.Path;
 public final class ModelCache {
   private ModelCache() {}
 
-  /** A loaded model and what it was loaded as. */
-  public record Entry(String key, LoadedModel loaded, LlamaModel model) {}
+  /** A loaded model and what it was loaded as; {@code stacked}: frozen adapters kept active beside a trained one. */
+  public record Entry(String key, LoadedModel loaded, LlamaModel model, List<LoraAdapter> stacked) {
+    public Entry(String key, LoadedModel loaded, LlamaModel model) { this(key, loaded, model, List.of()); }
+  }
 
   private static Entry entry;
 
@@ -50,6 +53,25 @@ public final class ModelCache {
     LoadedModel loaded = ModelLoader.load(conf, uri);
     entry = new Entry(key, loaded, transform.apply(loaded));
     return entry;
+  }
+
+  /**
+   * The model at {@code uri} with {@code adapters} applied ({@code merge} ones folded into the weights, {@code stack} ones
+   * kept as frozen adapters in the entry), run with {@code options}.
+   */
+  public static Entry entry(Configuration conf, String uri, BaseAdapters adapters, nomoat.pipeline.model.EngineOptions options) {
+    Entry e;
+    synchronized (ModelCache.class) {
+      String key = uri + "|" + identity(conf, uri) + "|" + adapters.cacheVariant(conf);
+      if (entry == null || !entry.key().equals(key)) {
+        entry = null;
+        LoadedModel loaded = ModelLoader.load(conf, uri);
+        BaseAdapters.Applied applied = adapters.apply(conf, loaded);
+        entry = new Entry(key, loaded, applied.model(), applied.stacked());
+      }
+      e = entry;
+    }
+    return options == null || e.model().options().equals(options) ? e : new Entry(e.key(), e.loaded(), e.model().withOptions(options), e.stacked());
   }
 
   /** Names, lengths and modification times of a file, or of a directory's files. */

@@ -12,6 +12,7 @@ import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.format.LoadedModel;
+import nomoat.pipeline.format.ModelHeader;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 import nomoat.pipeline.shard.PreparedLayout;
@@ -29,14 +30,19 @@ public record TrainInputs(String dataUri, Manifest manifest, String manifestSha2
 
   /** The prepared data: committed, readable manifest. */
   public static TrainInputs openData(Configuration conf, String dataUri) {
+    return openData(conf, dataUri, "train.data");
+  }
+
+  /** As above, naming the config {@code key} the data came from (e.g. evaluate.data) in refusals. */
+  public static TrainInputs openData(Configuration conf, String dataUri, String key) {
     if (!Storage.exists(conf, dataUri))
-      throw NomoatException.inputData("train.data " + dataUri + " does not exist");
+      throw NomoatException.inputData(key + " " + dataUri + " does not exist");
     if (CommittedOutput.readSuccess(conf, dataUri) == null)
-      throw NomoatException.inputData("train.data " + dataUri + " has no _SUCCESS: it is not a committed prepare output "
+      throw NomoatException.inputData(key + " " + dataUri + " has no _SUCCESS: it is not a committed prepare output "
           + "(a prepare run still going, failed or killed); run prepare to completion first");
     String manifestUri = PreparedLayout.resolve(dataUri, PreparedLayout.MANIFEST);
     if (!Storage.exists(conf, manifestUri))
-      throw NomoatException.inputData("train.data " + dataUri + " has _SUCCESS but no " + PreparedLayout.MANIFEST + ": not a prepare output");
+      throw NomoatException.inputData(key + " " + dataUri + " has _SUCCESS but no " + PreparedLayout.MANIFEST + ": not a prepare output");
     Manifest m = Manifest.read(conf, manifestUri);
     if (m.schemaVersion() != Manifest.SCHEMA_VERSION)
       throw NomoatException.inputData(manifestUri + " has manifest schema_version " + m.schemaVersion() + "; this nomoat reads "
@@ -67,11 +73,26 @@ public record TrainInputs(String dataUri, Manifest manifest, String manifestSha2
    * token ids (then a warning is recorded: same vocabulary, different file).
    */
   public void checkTokenizer(Configuration conf, LoadedModel model, String modelUri) {
+    checkTokenizer(conf, model, modelUri, "train.data");
+  }
+
+  /** As above, naming the config {@code key} the data came from in the refusal. */
+  public void checkTokenizer(Configuration conf, LoadedModel model, String modelUri, String key) {
+    checkTokenizer(conf, new ModelHeader(model.config(), model.tokenizerJson(), model.tokenizerConfigJson()), modelUri, key);
+  }
+
+  /** As above, from the model's header (the driver reads no weights). */
+  public void checkTokenizer(Configuration conf, ModelHeader model, String modelUri) {
+    checkTokenizer(conf, model, modelUri, "train.data");
+  }
+
+  /** As above, from the model's header, naming the config {@code key} the data came from. */
+  public void checkTokenizer(Configuration conf, ModelHeader model, String modelUri, String key) {
     String modelSha = Hashing.sha256Hex(model.tokenizerJson());
     String dataSha = manifest.tokenizer().sha256();
     if (modelSha.equals(dataSha)) return;
     Object dir = manifest.config() == null ? null : manifest.config().get("tokenizer");
-    String prefix = "train.data " + dataUri + " was tokenized with a different tokenizer than model.path " + modelUri
+    String prefix = key + " " + dataUri + " was tokenized with a different tokenizer than model.path " + modelUri
         + " (tokenizer.json sha256 " + abbrev(dataSha) + " vs the model's " + abbrev(modelSha) + ")";
     HfTokenizer theirs = dir == null ? null : readTokenizer(conf, dir.toString());
     if (theirs == null)

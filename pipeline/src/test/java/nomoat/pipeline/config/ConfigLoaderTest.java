@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
+import nomoat.pipeline.source.SourceFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +25,7 @@ class ConfigLoaderTest {
   @Test
   void defaultsComeFromReferenceConf() {
     NomoatConfig c = ConfigLoader.load((Path) null, List.of());
-    assertEquals("alpaca", c.prepare().template());
+    assertEquals(TemplateName.ALPACA, c.prepare().template());
     assertEquals(2048, c.prepare().maxLength());
     assertFalse(c.prepare().dropOverLong());
     assertTrue(c.prepare().trainAllAssistantTurns());
@@ -43,10 +47,11 @@ class ConfigLoaderTest {
     NomoatConfig c = ConfigLoader.load(f, List.of("prepare.max-length=1024", "prepare.output=hdfs://nn:8020/x//y", "prepare.template=chatml"));
     assertEquals(1024, c.prepare().maxLength());
     assertEquals("hdfs://nn:8020/x//y", c.prepare().output(), "URIs in overrides keep their slashes");
-    assertEquals("chatml", c.prepare().template());
+    assertEquals(TemplateName.CHATML, c.prepare().template());
     assertEquals(System.getenv("HOME") + "/tok", c.prepare().tokenizer());
     SourceSettings s = c.prepare().sources().get(0);
-    assertEquals("sharegpt", s.recordFormat());
+    assertEquals(RecordFormatName.SHAREGPT, s.recordFormat());
+    assertEquals(SourceFormat.AUTO, s.fileFormat());
     assertEquals("convs", s.columns().get("conversations"));
     assertEquals(2.5, s.weight());
     assertEquals(100, s.limit());
@@ -90,6 +95,37 @@ class ConfigLoaderTest {
     assertMessage(List.of("prepare.max-length=lots"), "prepare.max-length");
   }
 
+  /** Template and format names become enums once, here; a bad one is one config error naming the key and the choices. */
+  @Test
+  void namesBecomeEnumsAtTheBoundaryAndBadOnesNameTheKeyAndTheChoices() {
+    NomoatConfig c = ConfigLoader.load((Path) null, List.of("prepare.template=vicuna_v1.1", "generate.template=raw",
+        "prepare.sources=[{paths=[x], file-format=jsonl, record-format=messages}]"));
+    assertEquals(TemplateName.VICUNA_V1_1, c.prepare().template());
+    assertEquals(TemplateName.RAW, c.generate().template());
+    assertEquals(SourceFormat.JSONL, c.prepare().sources().get(0).fileFormat());
+    assertEquals(RecordFormatName.MESSAGES, c.prepare().sources().get(0).recordFormat());
+    assertEquals(TemplateName.LLAMA3, ConfigLoader.load((Path) null, List.of("prepare.template=llama3")).generate().template(),
+        "generate takes prepare's template unless set");
+
+    String templates = "[alpaca, vicuna_v1.1, llama2, llama3, chatml, tokenizer, raw]";
+    record Bad(String override, String message) {}
+    for (Bad b : List.of(
+        new Bad("prepare.template=zephyr", "prepare.template = \"zephyr\" (command-line override 'prepare.template=zephyr': 1): must be one of " + templates),
+        new Bad("generate.template=Raw", "generate.template = \"Raw\" (command-line override 'generate.template=Raw': 1): must be one of " + templates),
+        new Bad("prepare.sources=[{paths=[x], file-format=xml}]",
+            "prepare.sources[0].file-format = xml: must be one of [json, jsonl, csv, parquet, auto]"),
+        new Bad("prepare.sources=[{paths=[x], record-format=tsv}]",
+            "prepare.sources[0].record-format = tsv: must be one of [alpaca, sharegpt, messages, text]"),
+        new Bad("prepare.template=raw", "prepare.template = raw only applies to record-format = text, but source 'source0' is alpaca"))) {
+      List<String> o = new ArrayList<>(List.of("prepare.sources=[{paths=[x]}]"));
+      o.add(b.override());
+      NomoatException e = assertThrows(NomoatException.class, () -> ConfigLoader.load((Path) null, o), b.override());
+      assertEquals(NomoatException.ExitCode.CONFIG, e.exitCode(), b.override());
+      assertEquals(3, e.exitCode().code);
+      assertEquals(b.message(), e.getMessage());
+    }
+  }
+
   @Test
   void overridesMeanWhatTheyMeanInTheFile() {
     // value on the command line -> what prepare.output / prepare.system-prompt holds
@@ -105,7 +141,7 @@ class ConfigLoaderTest {
       assertEquals(c[1], cfg.prepare().output(), "prepare.output=" + c[0]);
       assertEquals(c[1], cfg.prepare().systemPrompt(), "prepare.system-prompt=" + c[0]);
     }
-    assertEquals("chatml", ConfigLoader.load((Path) null, List.of("prepare.template=\"chatml\"")).prepare().template());
+    assertEquals(TemplateName.CHATML, ConfigLoader.load((Path) null, List.of("prepare.template=\"chatml\"")).prepare().template());
     assertNull(ConfigLoader.load((Path) null, List.of("prepare.system-prompt=null")).prepare().systemPrompt());
     assertEquals("null", ConfigLoader.load((Path) null, List.of("prepare.system-prompt=\"null\"")).prepare().systemPrompt());
     assertTrue(ConfigLoader.load((Path) null, List.of("prepare.dedup=yes")).prepare().dedup());

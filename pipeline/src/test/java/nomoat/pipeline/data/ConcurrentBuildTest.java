@@ -11,6 +11,8 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.source.InputFile;
 import nomoat.pipeline.source.ReadResult;
 import nomoat.pipeline.source.ReadResults;
@@ -47,7 +49,7 @@ class ConcurrentBuildTest {
         new InputFile(file.toUri().toString(), Files.size(file)))) {
       it.forEachRemaining(r -> rows.add(((ReadResult.Row) r).row()));
     }
-    ExampleSettings settings = new ExampleSettings("sharegpt", Map.of(), "tokenizer", null, false, true, 4096, true);
+    ExampleSettings settings = new ExampleSettings(RecordFormatName.SHAREGPT, Map.of(), TemplateName.TOKENIZER, null, false, true, 4096, true);
     int threads = 6;
     CyclicBarrier start = new CyclicBarrier(threads);
     ExecutorService pool = Executors.newFixedThreadPool(threads);

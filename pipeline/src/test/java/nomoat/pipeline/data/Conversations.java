@@ -1,6 +1,8 @@
 package nomoat.pipeline.data;
 
 import java.util.List;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 
 /** Hand-written conversations used across the template and mask tests. */
 final class Conversations {
@@ -17,6 +19,6 @@ final class Conversations {
   static final List<Message> MULTI_NO_SYSTEM = MULTI.subList(1, MULTI.size());
 
   static ExampleSettings messages(String template) {
-    return new ExampleSettings("messages", java.util.Map.of(), template, null, false, true, 4096, true);
+    return new ExampleSettings(RecordFormatName.MESSAGES, java.util.Map.of(), TemplateName.parse(template), null, false, true, 4096, true);
   }
 }

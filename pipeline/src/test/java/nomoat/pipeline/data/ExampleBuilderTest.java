@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.tokenize.Hashing;
 import nomoat.pipeline.tokenize.TestTokenizers;
 import org.junit.jupiter.api.Test;
@@ -19,7 +21,7 @@ class ExampleBuilderTest {
     assertTrue(id.matches("[0-9a-f]{16}"));
     assertEquals(Hashing.sha256Hex("alpaca\0data.json#3").substring(0, 16), id);
     assertNotEquals(id, ExampleBuilder.exampleId("alpaca", "data.json#4"));
-    ExampleBuilder b = new ExampleBuilder(ExampleSettings.of("alpaca", "alpaca", 4096), TestTokenizers.tinyLlama());
+    ExampleBuilder b = new ExampleBuilder(ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.ALPACA, 4096), TestTokenizers.tinyLlama());
     SourceRow row = new SourceRow("alpaca", "data.json#3", Map.of("instruction", "Hi", "output", "Yo"), "");
     TokenizedExample e = ((BuildResult.Built) b.build(row)).example();
     assertEquals(id, e.exampleId());
@@ -29,7 +31,7 @@ class ExampleBuilderTest {
 
   @Test
   void buildAndRenderAgree() {
-    ExampleBuilder b = new ExampleBuilder(ExampleSettings.of("sharegpt", "chatml", 4096), TestTokenizers.qwen3());
+    ExampleBuilder b = new ExampleBuilder(ExampleSettings.of(RecordFormatName.SHAREGPT, TemplateName.CHATML, 4096), TestTokenizers.qwen3());
     for (SourceRow row : FixtureRows.jsonArray("oasst_en100_best_path_sharegpt.json").subList(0, 10)) {
       TokenizedExample e = ((BuildResult.Built) b.build(row)).example();
       Rendered r = b.render(row);
@@ -41,7 +43,7 @@ class ExampleBuilderTest {
 
   @Test
   void concurrentBuildsMatchSequential() {
-    ExampleBuilder b = new ExampleBuilder(ExampleSettings.of("sharegpt", "tokenizer", 8192), TestTokenizers.tinyLlama());
+    ExampleBuilder b = new ExampleBuilder(ExampleSettings.of(RecordFormatName.SHAREGPT, TemplateName.TOKENIZER, 8192), TestTokenizers.tinyLlama());
     List<SourceRow> rows = FixtureRows.jsonArray("oasst_en100_best_path_sharegpt.json");
     List<int[]> sequential = rows.stream().map(r -> ((BuildResult.Built) b.build(r)).example().labels()).toList();
     List<int[]> parallel = rows.parallelStream().map(r -> ((BuildResult.Built) b.build(r)).example().labels()).toList();
@@ -50,7 +52,7 @@ class ExampleBuilderTest {
 
   @Test
   void renderRejectsBadInputWithOneClearLine() {
-    ExampleBuilder b = new ExampleBuilder(ExampleSettings.of("messages", "chatml", 4096), TestTokenizers.qwen3());
+    ExampleBuilder b = new ExampleBuilder(ExampleSettings.of(RecordFormatName.MESSAGES, TemplateName.CHATML, 4096), TestTokenizers.qwen3());
     NomoatException e = assertThrows(NomoatException.class, () -> b.render(List.of(new Message(Role.ASSISTANT, "Hi"))));
     assertEquals(NomoatException.ExitCode.INPUT_DATA, e.exitCode());
     assertTrue(e.getMessage().startsWith("wrong_turn_order: "), e.getMessage());
@@ -60,7 +62,7 @@ class ExampleBuilderTest {
 
   @Test
   void settingsSurviveJavaSerialization() throws Exception {
-    ExampleSettings s = new ExampleSettings("sharegpt", Map.of("conversations", "items"), "chatml", "Sys", true, false, 512, false);
+    ExampleSettings s = new ExampleSettings(RecordFormatName.SHAREGPT, Map.of("conversations", "items"), TemplateName.CHATML, "Sys", true, false, 512, false);
     var bytes = new java.io.ByteArrayOutputStream();
     try (var out = new java.io.ObjectOutputStream(bytes)) { out.writeObject(s); }
     try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
@@ -70,12 +72,16 @@ class ExampleBuilderTest {
 
   @Test
   void settingsNameTheFieldAtFault() {
-    assertTrue(assertThrows(NomoatException.class, () -> ExampleSettings.of("csv", "alpaca", 10)).getMessage().startsWith("format 'csv'"));
-    assertTrue(assertThrows(NomoatException.class, () -> ExampleSettings.of("alpaca", "zephyr", 10)).getMessage().startsWith("template 'zephyr'"));
-    assertTrue(assertThrows(NomoatException.class, () -> ExampleSettings.of("alpaca", "alpaca", 0)).getMessage().startsWith("maxLength"));
+    assertEquals("record format 'csv' is not one of [alpaca, sharegpt, messages, text]",
+        assertThrows(NomoatException.class, () -> RecordFormatName.parse("csv")).getMessage());
+    assertEquals("template 'zephyr' is not one of [alpaca, vicuna_v1.1, llama2, llama3, chatml, tokenizer, raw]",
+        assertThrows(NomoatException.class, () -> TemplateName.parse("zephyr")).getMessage());
+    assertEquals(TemplateName.VICUNA_V1_1, TemplateName.parse("vicuna_v1.1"));
+    assertTrue(assertThrows(NomoatException.class, () -> ExampleSettings.of(null, TemplateName.ALPACA, 10)).getMessage().startsWith("format is required"));
+    assertTrue(assertThrows(NomoatException.class, () -> ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.ALPACA, 0)).getMessage().startsWith("maxLength"));
     assertTrue(assertThrows(NomoatException.class,
-        () -> new ExampleSettings("alpaca", Map.of("prompt", "x"), "alpaca", null, false, true, 10, true)).getMessage().contains("'prompt'"));
-    assertThrows(NomoatException.class, () -> new ExampleBuilder(ExampleSettings.of("alpaca", "tokenizer", 10), TestTokenizers.mistral()),
+        () -> new ExampleSettings(RecordFormatName.ALPACA, Map.of("prompt", "x"), TemplateName.ALPACA, null, false, true, 10, true)).getMessage().contains("'prompt'"));
+    assertThrows(NomoatException.class, () -> new ExampleBuilder(ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.TOKENIZER, 10), TestTokenizers.mistral()),
         "Mistral has no chat_template");
   }
 }

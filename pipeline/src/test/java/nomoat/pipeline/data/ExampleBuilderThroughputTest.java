@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.*;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import java.util.List;
 import java.util.Map;
-import nomoat.pipeline.testing.Fixtures;
 import java.util.function.LongSupplier;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
+import nomoat.pipeline.testing.Fixtures;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import nomoat.pipeline.tokenize.TestTokenizers;
 import org.junit.jupiter.api.Tag;
@@ -26,8 +28,8 @@ class ExampleBuilderThroughputTest {
   void builderVersusRawEncode() throws java.io.IOException {
     HfTokenizer tok = TestTokenizers.tinyLlama();
     List<SourceRow> rows = FixtureRows.jsonArray("self_instruct_seed_tasks_alpaca.json");
-    ExampleBuilder alpaca = new ExampleBuilder(ExampleSettings.of("alpaca", "alpaca", 4096), tok);
-    ExampleBuilder zephyr = new ExampleBuilder(new ExampleSettings("alpaca", java.util.Map.of(), "tokenizer", null, false, true, 4096, true), tok);
+    ExampleBuilder alpaca = new ExampleBuilder(ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.ALPACA, 4096), tok);
+    ExampleBuilder zephyr = new ExampleBuilder(new ExampleSettings(RecordFormatName.ALPACA, java.util.Map.of(), TemplateName.TOKENIZER, null, false, true, 4096, true), tok);
     String[] rowTexts = rows.stream().map(r -> r.fields().get("instruction") + "\n\n" + r.fields().get("input") + "\n\n" + r.fields().get("output")).toArray(String[]::new);
     String[] alpacaTexts = rows.stream().map(r -> alpaca.render(r).text()).toArray(String[]::new);
     String[] zephyrTexts = rows.stream().map(r -> zephyr.render(r).text()).toArray(String[]::new);

@@ -7,6 +7,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import nomoat.pipeline.tokenize.TestTokenizers;
 import org.junit.jupiter.api.Test;
@@ -45,7 +47,7 @@ class FixtureDatasetsTest {
   @Test
   void selfInstructAndGsm8kWithAlpacaAndTinyLlama() {
     HfTokenizer tok = TestTokenizers.tinyLlama();
-    ExampleSettings s = ExampleSettings.of("alpaca", "alpaca", 4096);
+    ExampleSettings s = ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.ALPACA, 4096);
     List<TokenizedExample> selfInstruct = buildAll("self_instruct_seed_tasks_alpaca.json", s, tok);
     assertEquals(175, selfInstruct.size());
     checkEach(selfInstruct, tok, 2, true);
@@ -62,7 +64,7 @@ class FixtureDatasetsTest {
   @Test
   void oasstWithChatmlAndQwen3() {
     HfTokenizer tok = TestTokenizers.qwen3();
-    List<TokenizedExample> all = buildAll("oasst_en100_best_path_sharegpt.json", ExampleSettings.of("sharegpt", "chatml", 8192), tok);
+    List<TokenizedExample> all = buildAll("oasst_en100_best_path_sharegpt.json", ExampleSettings.of(RecordFormatName.SHAREGPT, TemplateName.CHATML, 8192), tok);
     assertEquals(95, all.size());
     checkEach(all, tok, 151645, false);
   }
@@ -70,7 +72,7 @@ class FixtureDatasetsTest {
   @Test
   void oasstAllPathsWithChatmlAndTinyLlama() {
     HfTokenizer tok = TestTokenizers.tinyLlama();
-    List<TokenizedExample> all = buildAll("oasst_en100_all_paths_sharegpt.json", ExampleSettings.of("sharegpt", "chatml", 16384), tok);
+    List<TokenizedExample> all = buildAll("oasst_en100_all_paths_sharegpt.json", ExampleSettings.of(RecordFormatName.SHAREGPT, TemplateName.CHATML, 16384), tok);
     assertEquals(547, all.size());
     // "<|im_end|>" is plain text to Llama; its last piece ">" closes every trained run.
     checkEach(all, tok, tok.tokenToId(">"), true);
@@ -80,7 +82,7 @@ class FixtureDatasetsTest {
   void oasstWithTinyLlamaZephyrTemplate() {
     HfTokenizer tok = TestTokenizers.tinyLlama();
     List<SourceRow> rows = FixtureRows.jsonArray("oasst_en100_best_path_sharegpt.json");
-    List<TokenizedExample> all = buildAll("oasst_en100_best_path_sharegpt.json", ExampleSettings.of("sharegpt", "tokenizer", 8192), tok);
+    List<TokenizedExample> all = buildAll("oasst_en100_best_path_sharegpt.json", ExampleSettings.of(RecordFormatName.SHAREGPT, TemplateName.TOKENIZER, 8192), tok);
     assertEquals(95, all.size());
     checkEach(all, tok, 2, true);
     // Per example: as many trained runs as assistant turns, each ending in </s>.

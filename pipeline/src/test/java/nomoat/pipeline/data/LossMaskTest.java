@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 import java.util.Map;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import nomoat.pipeline.tokenize.TestTokenizers;
 import org.junit.jupiter.api.Test;
@@ -91,19 +93,19 @@ class LossMaskTest {
 
   @Test
   void onlyTheLastAssistantTurn() {
-    ExampleSettings s = new ExampleSettings("messages", Map.of(), "chatml", null, false, false, 4096, true);
+    ExampleSettings s = new ExampleSettings(RecordFormatName.MESSAGES, Map.of(), TemplateName.CHATML, null, false, false, 4096, true);
     Rendered r = new ExampleBuilder(s, TestTokenizers.qwen3()).render(MULTI);
     assertEquals("4<|im_end|>", Masks.trainedText(r));
-    ExampleSettings z = new ExampleSettings("messages", Map.of(), "tokenizer", null, false, false, 4096, true);
+    ExampleSettings z = new ExampleSettings(RecordFormatName.MESSAGES, Map.of(), TemplateName.TOKENIZER, null, false, false, 4096, true);
     assertEquals("4</s>", Masks.trainedText(new ExampleBuilder(z, TestTokenizers.tinyLlama()).render(MULTI_NO_SYSTEM)));
   }
 
   @Test
   void trainOnPromptTrainsEverythingButTheAddedBos() {
-    ExampleSettings s = new ExampleSettings("messages", Map.of(), "llama2", null, true, true, 4096, true);
+    ExampleSettings s = new ExampleSettings(RecordFormatName.MESSAGES, Map.of(), TemplateName.LLAMA2, null, true, true, 4096, true);
     Rendered r = new ExampleBuilder(s, TestTokenizers.tinyLlama()).render(MULTI);
     assertEquals(r.ids().length, r.numTrained(), "llama2 writes its own <s>, which is text and trained");
-    ExampleSettings c = new ExampleSettings("messages", Map.of(), "chatml", null, true, true, 4096, true);
+    ExampleSettings c = new ExampleSettings(RecordFormatName.MESSAGES, Map.of(), TemplateName.CHATML, null, true, true, 4096, true);
     Rendered q = new ExampleBuilder(c, TestTokenizers.tinyLlama()).render(MULTI);
     assertFalse(q.trained()[0]);
     assertEquals(q.ids().length - 1, q.numTrained());
@@ -113,7 +115,7 @@ class LossMaskTest {
   void eosIsTrainedEvenWhenPadEqualsEos() {
     HfTokenizer tok = TestTokenizers.tinyLlama();
     assertEquals(tok.eosId(), tok.padId(), "TinyLlama pads with </s>");
-    ExampleSettings s = new ExampleSettings("alpaca", Map.of(), "alpaca", null, false, true, 4096, true);
+    ExampleSettings s = new ExampleSettings(RecordFormatName.ALPACA, Map.of(), TemplateName.ALPACA, null, false, true, 4096, true);
     BuildResult r = new ExampleBuilder(s, tok).build(new SourceRow("t", "t#0", Map.of("instruction", "Say hi", "output", "Hi"), ""));
     TokenizedExample e = ((BuildResult.Built) r).example();
     int last = e.inputIds().length - 1;

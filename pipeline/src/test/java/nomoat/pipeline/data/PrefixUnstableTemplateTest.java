@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.testing.Fixtures;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,7 @@ class PrefixUnstableTemplateTest {
     ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(dir.resolve("tokenizer_config.json").toFile());
     cfg.put("chat_template", SYSTEM_IN_LAST_USER);
     HfTokenizer tok = HfTokenizer.fromBytes(Files.readAllBytes(dir.resolve("tokenizer.json")), new ObjectMapper().writeValueAsBytes(cfg));
-    ExampleBuilder b = new ExampleBuilder(new ExampleSettings("messages", Map.of(), "tokenizer", null, false, true, 512, true), tok);
+    ExampleBuilder b = new ExampleBuilder(new ExampleSettings(RecordFormatName.MESSAGES, Map.of(), TemplateName.TOKENIZER, null, false, true, 512, true), tok);
     List<Message> conversation = List.of(new Message(Role.SYSTEM, "Be brief."), new Message(Role.USER, "Answer Yes or No: is water wet?"),
         new Message(Role.ASSISTANT, "Yes"), new Message(Role.USER, "Again?"), new Message(Role.ASSISTANT, "No"));
     NomoatException e = assertThrows(NomoatException.class, () -> b.render(conversation));

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.tokenize.TestTokenizers;
 import org.junit.jupiter.api.Test;
 
@@ -28,9 +30,9 @@ class RejectionTest {
     assertEquals(detail, j.detail());
   }
 
-  private static final ExampleSettings ALPACA = ExampleSettings.of("alpaca", "alpaca", 4096);
-  private static final ExampleSettings SHAREGPT = ExampleSettings.of("sharegpt", "chatml", 4096);
-  private static final ExampleSettings MESSAGES = ExampleSettings.of("messages", "chatml", 4096);
+  private static final ExampleSettings ALPACA = ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.ALPACA, 4096);
+  private static final ExampleSettings SHAREGPT = ExampleSettings.of(RecordFormatName.SHAREGPT, TemplateName.CHATML, 4096);
+  private static final ExampleSettings MESSAGES = ExampleSettings.of(RecordFormatName.MESSAGES, TemplateName.CHATML, 4096);
 
   private static Map<String, Object> turn(String from, String value) {
     Map<String, Object> m = new HashMap<>();
@@ -61,7 +63,7 @@ class RejectionTest {
 
   @Test
   void mappedColumnsAreNamedInDetails() {
-    ExampleSettings s = new ExampleSettings("alpaca", Map.of("instruction", "prompt", "output", "completion"), "alpaca", null, false, true, 4096, true);
+    ExampleSettings s = new ExampleSettings(RecordFormatName.ALPACA, Map.of("instruction", "prompt", "output", "completion"), TemplateName.ALPACA, null, false, true, 4096, true);
     expect(RejectReason.MISSING_FIELD, "field 'completion' is missing", s, Map.of("prompt", "Do it", "output", "ignored"));
     assertInstanceOf(BuildResult.Built.class,
         new ExampleBuilder(s, TestTokenizers.tinyLlama()).build(new SourceRow("s", "l", Map.of("prompt", "Do it", "completion", "Done"), "")));
@@ -91,7 +93,7 @@ class RejectionTest {
     BuildResult r = new ExampleBuilder(SHAREGPT, TestTokenizers.qwen3()).build(new SourceRow("s", "l",
         sharegpt("system", "Sys", "USER", "a", "chatgpt", "b", "human", "c", "bard", "d"), ""));
     assertInstanceOf(BuildResult.Built.class, r);
-    ExampleSettings asJsonText = ExampleSettings.of("sharegpt", "chatml", 4096);
+    ExampleSettings asJsonText = ExampleSettings.of(RecordFormatName.SHAREGPT, TemplateName.CHATML, 4096);
     BuildResult fromCsv = new ExampleBuilder(asJsonText, TestTokenizers.qwen3()).build(new SourceRow("s", "l",
         Map.of("conversations", "[{\"from\":\"human\",\"value\":\"a\"},{\"from\":\"gpt\",\"value\":\"b\"}]"), ""));
     assertInstanceOf(BuildResult.Built.class, fromCsv, "a JSON list stored as text (CSV/Parquet) is read");
@@ -102,7 +104,7 @@ class RejectionTest {
     expect(RejectReason.UNKNOWN_ROLE, "field 'messages[1].role' has unknown role 'tool'", MESSAGES,
         Map.of("messages", List.of(Map.of("role", "user", "content", "hi"), Map.of("role", "tool", "content", "{}"))));
     expect(RejectReason.MISSING_FIELD, "field 'messages[0].content' is missing", MESSAGES, Map.of("messages", List.of(Map.of("role", "user"))));
-    ExampleSettings mapped = new ExampleSettings("messages", Map.of("messages", "chat", "role", "speaker", "content", "text"), "chatml", null, false, true, 4096, true);
+    ExampleSettings mapped = new ExampleSettings(RecordFormatName.MESSAGES, Map.of("messages", "chat", "role", "speaker", "content", "text"), TemplateName.CHATML, null, false, true, 4096, true);
     BuildResult r = new ExampleBuilder(mapped, TestTokenizers.qwen3()).build(new SourceRow("s", "l",
         Map.of("chat", List.of(Map.of("speaker", "user", "text", "hi"), Map.of("speaker", "assistant", "text", "yo"))), ""));
     assertInstanceOf(BuildResult.Built.class, r);
@@ -121,7 +123,7 @@ class RejectionTest {
 
   @Test
   void textFormat() {
-    ExampleSettings s = ExampleSettings.of("text", "raw", 4096);
+    ExampleSettings s = ExampleSettings.of(RecordFormatName.TEXT, TemplateName.RAW, 4096);
     expect(RejectReason.EMPTY_FIELD, "field 'text' is empty", s, Map.of("text", ""));
     expect(RejectReason.MISSING_FIELD, "field 'text' is missing", s, Map.of("body", "x"));
   }
@@ -131,22 +133,22 @@ class RejectionTest {
     Map<String, Object> row = Map.of("instruction", "Count.", "output", "one two three four five six seven eight nine ten");
     int n = ((BuildResult.Built) new ExampleBuilder(ALPACA, TestTokenizers.tinyLlama()).build(new SourceRow("s", "l", row, ""))).example().numTokens();
     assertTrue(n > 40);
-    expect(RejectReason.TOO_LONG, "example has " + n + " tokens, more than maxLength " + (n - 1), ExampleSettings.of("alpaca", "alpaca", n - 1), row);
-    assertInstanceOf(BuildResult.Built.class, new ExampleBuilder(ExampleSettings.of("alpaca", "alpaca", n), TestTokenizers.tinyLlama()).build(new SourceRow("s", "l", row, "")));
-    ExampleSettings truncate = new ExampleSettings("alpaca", Map.of(), "alpaca", null, false, true, 40, false);
+    expect(RejectReason.TOO_LONG, "example has " + n + " tokens, more than maxLength " + (n - 1), ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.ALPACA, n - 1), row);
+    assertInstanceOf(BuildResult.Built.class, new ExampleBuilder(ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.ALPACA, n), TestTokenizers.tinyLlama()).build(new SourceRow("s", "l", row, "")));
+    ExampleSettings truncate = new ExampleSettings(RecordFormatName.ALPACA, Map.of(), TemplateName.ALPACA, null, false, true, 40, false);
     TokenizedExample e = ((BuildResult.Built) new ExampleBuilder(truncate, TestTokenizers.tinyLlama()).build(new SourceRow("s", "l", row, ""))).example();
     assertTrue(e.truncated());
     assertEquals(40, e.numTokens());
     assertEquals(40, e.labels().length);
     assertTrue(e.numTrainedTokens() > 0);
-    ExampleSettings tiny = new ExampleSettings("alpaca", Map.of(), "alpaca", null, false, true, 20, false);
+    ExampleSettings tiny = new ExampleSettings(RecordFormatName.ALPACA, Map.of(), TemplateName.ALPACA, null, false, true, 20, false);
     expect(RejectReason.NO_TRAINED_TOKENS, "no trained token is left after truncation to 20 tokens", tiny, row);
   }
 
   @Test
   void templateErrorFromRaiseException() {
     // A template that refuses system turns, as many HF templates do via raise_exception.
-    ExampleSettings s = ExampleSettings.of("messages", "tokenizer", 4096);
+    ExampleSettings s = ExampleSettings.of(RecordFormatName.MESSAGES, TemplateName.TOKENIZER, 4096);
     var tok = JinjaTokenizers.withTemplate(TestTokenizers.tinyLlama(),
         "{% for m in messages %}{% if m.role == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}{{ m.content }}{% endfor %}");
     BuildResult r = new ExampleBuilder(s, tok).build(new SourceRow("s", "l", Map.of("messages", List.of(Map.of("role", "system", "content", "x"),

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 import java.util.Map;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import nomoat.pipeline.tokenize.TestTokenizers;
 import org.junit.jupiter.api.Test;
@@ -19,7 +21,7 @@ class TemplateRenderingTest {
   private static String alpacaText(String instruction, String input, String output, String system) {
     Map<String, Object> fields = new java.util.HashMap<>(Map.of("instruction", instruction, "input", input, "output", output));
     if (system != null) fields.put("system", system);
-    ExampleSettings s = new ExampleSettings("alpaca", Map.of(), "alpaca", null, false, true, 4096, true);
+    ExampleSettings s = new ExampleSettings(RecordFormatName.ALPACA, Map.of(), TemplateName.ALPACA, null, false, true, 4096, true);
     return new ExampleBuilder(s, TestTokenizers.tinyLlama()).render(new SourceRow("t", "t#0", fields, "")).text();
   }
 
@@ -86,17 +88,17 @@ class TemplateRenderingTest {
 
   @Test
   void configuredSystemPromptAndRowSystemPrecedence() {
-    ExampleSettings s = new ExampleSettings("messages", Map.of(), "chatml", "Configured.", false, true, 4096, true);
+    ExampleSettings s = new ExampleSettings(RecordFormatName.MESSAGES, Map.of(), TemplateName.CHATML, "Configured.", false, true, 4096, true);
     HfTokenizer tok = TestTokenizers.qwen3();
     assertTrue(new ExampleBuilder(s, tok).render(SINGLE).text().startsWith("<|im_start|>system\nConfigured.<|im_end|>\n"));
     assertTrue(new ExampleBuilder(s, tok).render(SINGLE_WITH_SYSTEM).text().startsWith("<|im_start|>system\nBe brief.<|im_end|>\n"));
-    ExampleSettings empty = new ExampleSettings("messages", Map.of(), "vicuna_v1.1", "", false, true, 4096, true);
+    ExampleSettings empty = new ExampleSettings(RecordFormatName.MESSAGES, Map.of(), TemplateName.VICUNA_V1_1, "", false, true, 4096, true);
     assertEquals("USER: Hi there ASSISTANT: Hello!</s>", new ExampleBuilder(empty, TestTokenizers.tinyLlama()).render(SINGLE).text());
   }
 
   @Test
   void rawTextTrainsEverythingAndEndsWithEos() {
-    ExampleSettings s = new ExampleSettings("text", Map.of(), "raw", null, false, false, 4096, true);
+    ExampleSettings s = new ExampleSettings(RecordFormatName.TEXT, Map.of(), TemplateName.RAW, null, false, false, 4096, true);
     Rendered r = new ExampleBuilder(s, TestTokenizers.tinyLlama()).render(new SourceRow("t", "t:1", Map.of("text", "Once upon a time."), ""));
     assertEquals("Once upon a time.</s>", r.text());
     assertEquals(1, r.ids()[0]);

@@ -87,6 +87,17 @@ class HfCheckpointTest {
     assertFalse(h.weights().has("lm_head.weight")); // tied
     for (String name : g.weights().tensors().keySet()) assertEquals(g.weights().get(name), h.weights().get(name), name);
     assertArrayEquals(g.tokenizerJson(), h.tokenizerJson());
+
+    // what a Spark driver reads instead of the weights: the same config and tokenizer, from either format
+    long bytes = 0;
+    for (INDArray t : g.weights().tensors().values()) bytes += t.length() * 4;
+    for (String uri : List.of(Fixtures.stories260K().toString(), dir.toString())) {
+      ModelHeader header = ModelLoader.header(CONF, uri);
+      assertEquals(g.config(), header.config(), uri);
+      assertArrayEquals(g.tokenizerJson(), header.tokenizerJson(), uri);
+      assertArrayEquals(g.tokenizerConfigJson(), header.tokenizerConfigJson(), uri);
+      assertEquals(bytes, header.weightBytes(), uri);
+    }
   }
 
   static LlamaConfig parse(String json) {
@@ -153,11 +164,14 @@ class HfCheckpointTest {
     NomoatException e = assertThrows(NomoatException.class, () -> ModelLoader.load(CONF, dir.toString()));
     assertTrue(e.getMessage().contains("model.safetensors") && e.getMessage().contains("model.layers.1.self_attn.k_proj.weight")
         && e.getMessage().contains("[4, 16]") && e.getMessage().contains("[8, 16]"), e.getMessage());
+    assertEquals(e.getMessage(), assertThrows(NomoatException.class, () -> ModelLoader.header(CONF, dir.toString())).getMessage(),
+        "the header alone refuses the same way");
 
     t.remove("model.layers.1.self_attn.k_proj.weight");
     Safetensors.write(CONF, dir.resolve("model.safetensors").toString(), t, Safetensors.Dtype.F32, null);
     e = assertThrows(NomoatException.class, () -> ModelLoader.load(CONF, dir.toString()));
     assertTrue(e.getMessage().contains("lacks tensor model.layers.1.self_attn.k_proj.weight"), e.getMessage());
+    assertEquals(e.getMessage(), assertThrows(NomoatException.class, () -> ModelLoader.header(CONF, dir.toString())).getMessage());
 
     Files.delete(dir.resolve("model.safetensors"));
     Files.write(dir.resolve("pytorch_model.bin"), new byte[] {1});

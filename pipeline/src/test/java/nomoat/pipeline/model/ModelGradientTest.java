@@ -76,4 +76,30 @@ class ModelGradientTest {
     LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(2, 2, 0, Set.of("v_proj", "up_proj"), null), D, 32);
     checkAgainstFiniteDifferences(model, List.of(), ad, packedAndPadded(new Random(4), c.vocabSize()), 0, 3);
   }
+
+  @Test
+  void aStackedAdapterGivesTheLogitsLossAndGradientsOfTheBaseWithItMerged() {
+    // training beside a frozen adapter (model.adapters mode = stack) must be training on the merged base:
+    // W x + s_f B_f A_f x == (W + s_f B_f A_f) x, so logits, loss and the trained adapter's gradients agree
+    LlamaConfig c = TinyModels.gqa();
+    LlamaModel base = new LlamaModel(TinyModels.weights(c, D, 51));
+    LoraAdapter frozen = TinyModels.adapter(c, TinyModels.spec(3, 6, 0, Set.of("q_proj", "v_proj", "down_proj"), null), D, 52);
+    LoraAdapter trained = TinyModels.adapter(c, TinyModels.spec(2, 4, 0.2, Set.of("q_proj", "o_proj", "up_proj"), null), D, 53);
+    LlamaModel merged = new LlamaModel(LoraMerge.merge(base.weights(), frozen));
+    Batch batch = packedAndPadded(new Random(6), c.vocabSize());
+
+    INDArray stackedLogits = Scoring.logits(base, List.of(frozen), batch), mergedLogits = Scoring.logits(merged, List.of(), batch);
+    assertTrue(stackedLogits.sub(Scoring.logits(base, List.of(), batch)).amaxNumber().doubleValue() > 1e-2, "the frozen adapter matters");
+    assertEquals(0, stackedLogits.sub(mergedLogits).amaxNumber().doubleValue(), 1e-12, "logits");
+
+    StepResult stacked = ForwardBackward.run(base, List.of(frozen), trained, batch, 7);
+    StepResult onMerged = ForwardBackward.run(merged, List.of(), trained, batch, 7);
+    assertEquals(onMerged.lossSum(), stacked.lossSum(), 1e-11 * Math.abs(onMerged.lossSum()), "loss");
+    assertEquals(onMerged.gradA().keySet(), stacked.gradA().keySet());
+    assertEquals(trained.a().keySet(), stacked.gradA().keySet(), "gradients only for the trained adapter");
+    for (String path : trained.a().keySet()) {
+      assertEquals(0, stacked.gradA().get(path).sub(onMerged.gradA().get(path)).amaxNumber().doubleValue(), 1e-11, "dA " + path);
+      assertEquals(0, stacked.gradB().get(path).sub(onMerged.gradB().get(path)).amaxNumber().doubleValue(), 1e-11, "dB " + path);
+    }
+  }
 }

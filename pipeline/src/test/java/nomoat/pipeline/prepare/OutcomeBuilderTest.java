@@ -9,8 +9,11 @@ import nomoat.pipeline.data.ExampleSettings;
 import nomoat.pipeline.data.RejectReason;
 import nomoat.pipeline.data.Rejection;
 import nomoat.pipeline.data.SourceRow;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.source.ReadResult;
+import nomoat.pipeline.source.SourceFormat;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import nomoat.pipeline.tokenize.TestTokenizers;
 import org.junit.jupiter.api.Test;
@@ -18,9 +21,9 @@ import org.junit.jupiter.api.Test;
 /** Rows as read become examples (with the id their read task gives them) or rejections, per source settings. */
 class OutcomeBuilderTest {
   final HfTokenizer tok = TestTokenizers.tinyLlama();
-  final ReadTask alpacaFile = new ReadTask(0, "si", "jsonl", "file:/d/a.jsonl", 100, "a.jsonl");
-  final ReadTask textFile = new ReadTask(1, "plain", "jsonl", "file:/d/t.jsonl", 100, "t.jsonl");
-  final List<ExampleSettings> settings = List.of(ExampleSettings.of("alpaca", "alpaca", 64), ExampleSettings.of("text", "raw", 8));
+  final ReadTask alpacaFile = new ReadTask(0, "si", SourceFormat.JSONL, "file:/d/a.jsonl", 100, "a.jsonl");
+  final ReadTask textFile = new ReadTask(1, "plain", SourceFormat.JSONL, "file:/d/t.jsonl", 100, "t.jsonl");
+  final List<ExampleSettings> settings = List.of(ExampleSettings.of(RecordFormatName.ALPACA, TemplateName.ALPACA, 64), ExampleSettings.of(RecordFormatName.TEXT, TemplateName.RAW, 8));
 
   private static ReadResult row(String source, String location, Map<String, Object> fields) {
     return new ReadResult.Row(new SourceRow(source, location, fields, fields.toString()));

@@ -7,15 +7,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.NomoatException.ExitCode;
+import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.ConfigLoader;
 import nomoat.pipeline.config.PrepareSettings;
 import nomoat.pipeline.data.ExampleBuilder;
 import nomoat.pipeline.data.ExampleSettings;
 import nomoat.pipeline.data.TokenizedExample;
+import nomoat.pipeline.data.record.RecordFormatName;
+import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
+import nomoat.pipeline.source.SourceFormat;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,10 +40,10 @@ class PrepareRulesTest {
         "prepare.template=llama2", "prepare.max-length=77", "prepare.train-on-prompt=true");
     ExampleSettings chat = BuildSettings.forSource(p, p.sources().get(0));
     ExampleSettings plain = BuildSettings.forSource(p, p.sources().get(1));
-    assertEquals("llama2", chat.template());
-    assertEquals("alpaca", chat.format());
-    assertEquals("raw", plain.template());
-    assertEquals("text", plain.format());
+    assertEquals(TemplateName.LLAMA2, chat.template());
+    assertEquals(RecordFormatName.ALPACA, chat.format());
+    assertEquals(TemplateName.RAW, plain.template());
+    assertEquals(RecordFormatName.TEXT, plain.format());
     for (ExampleSettings s : List.of(chat, plain)) {
       assertEquals(77, s.maxLength());
       assertTrue(s.trainOnPrompt());
@@ -59,19 +62,19 @@ class PrepareRulesTest {
     List<ReadTask> tasks = ReadTask.plan(conf, p);
     assertEquals(3, tasks.size(), tasks.toString());
     assertEquals(List.of("2024/b.json", "a.jsonl", "a.jsonl"), tasks.stream().map(ReadTask::relativePath).toList());
-    assertEquals(List.of("json", "jsonl", "jsonl"), tasks.stream().map(ReadTask::format).toList());
+    assertEquals(List.of(SourceFormat.JSON, SourceFormat.JSONL, SourceFormat.JSONL), tasks.stream().map(ReadTask::format).toList());
     assertEquals(List.of(0, 0, 1), tasks.stream().map(ReadTask::source).toList());
     assertEquals(List.of("s", "s", "t"), tasks.stream().map(ReadTask::sourceName).toList());
   }
 
   @Test
   void anExampleIdDependsOnSourceRelativePathAndPositionNotOnTheStore() {
-    ReadTask local = new ReadTask(0, "s", "jsonl", "file:/data/sets/2024/a.jsonl", 10, "2024/a.jsonl");
-    ReadTask s3 = new ReadTask(0, "s", "jsonl", "s3a://bucket/other/prefix/2024/a.jsonl", 10, "2024/a.jsonl");
+    ReadTask local = new ReadTask(0, "s", SourceFormat.JSONL, "file:/data/sets/2024/a.jsonl", 10, "2024/a.jsonl");
+    ReadTask s3 = new ReadTask(0, "s", SourceFormat.JSONL, "s3a://bucket/other/prefix/2024/a.jsonl", 10, "2024/a.jsonl");
     assertEquals(local.exampleId("file:/data/sets/2024/a.jsonl:line 7"), s3.exampleId("s3a://bucket/other/prefix/2024/a.jsonl:line 7"));
     assertEquals(ExampleBuilder.exampleId("s", "2024/a.jsonl:line 7"), local.exampleId("file:/data/sets/2024/a.jsonl:line 7"));
     assertNotEquals(local.exampleId("file:/data/sets/2024/a.jsonl:line 7"), local.exampleId("file:/data/sets/2024/a.jsonl:line 8"));
-    ReadTask otherSource = new ReadTask(1, "t", "jsonl", "file:/data/sets/2024/a.jsonl", 10, "2024/a.jsonl");
+    ReadTask otherSource = new ReadTask(1, "t", SourceFormat.JSONL, "file:/data/sets/2024/a.jsonl", 10, "2024/a.jsonl");
     assertNotEquals(local.exampleId("file:/data/sets/2024/a.jsonl:line 7"), otherSource.exampleId("file:/data/sets/2024/a.jsonl:line 7"));
   }
 

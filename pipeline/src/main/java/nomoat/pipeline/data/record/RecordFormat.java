@@ -11,11 +11,10 @@ public interface RecordFormat {
 
   static RecordFormat of(ExampleSettings settings) {
     return switch (settings.format()) {
-      case "alpaca" -> new AlpacaRecord(settings);
-      case "sharegpt" -> TurnListRecord.shareGpt(settings);
-      case "messages" -> TurnListRecord.messages(settings);
-      case "text" -> new TextRecord(settings);
-      default -> throw new IllegalArgumentException(settings.format()); // ExampleSettings validated it
+      case ALPACA -> new AlpacaRecord(settings);
+      case SHAREGPT -> TurnListRecord.shareGpt(settings);
+      case MESSAGES -> TurnListRecord.messages(settings);
+      case TEXT -> new TextRecord(settings);
     };
   }
 }

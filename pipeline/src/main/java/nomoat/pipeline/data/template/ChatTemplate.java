@@ -13,22 +13,21 @@ public interface ChatTemplate {
   /** Whether the rendered text already starts with BOS, so the tokenizer must not add another. */
   boolean writesBos(String rendered);
 
-  static ChatTemplate named(String name, HfTokenizer tokenizer) {
+  static ChatTemplate named(TemplateName name, HfTokenizer tokenizer) {
     return switch (name) {
-      case "alpaca" -> new AlpacaTemplate(tokenizer.eosToken());
-      case "vicuna_v1.1" -> new VicunaTemplate(tokenizer.eosToken());
-      case "llama2" -> new Llama2Template(tokenizer.bosToken(), tokenizer.eosToken());
-      case "llama3" -> {
+      case ALPACA -> new AlpacaTemplate(tokenizer.eosToken());
+      case VICUNA_V1_1 -> new VicunaTemplate(tokenizer.eosToken());
+      case LLAMA2 -> new Llama2Template(tokenizer.bosToken(), tokenizer.eosToken());
+      case LLAMA3 -> {
         requireControlTokens(name, tokenizer, "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>");
         yield new Llama3Template();
       }
-      case "chatml" -> {
+      case CHATML -> {
         requireControlTokens(name, tokenizer, "<|im_start|>", "<|im_end|>");
         yield new ChatMlTemplate();
       }
-      case "raw" -> new RawTemplate(tokenizer.eosToken());
-      case "tokenizer" -> JinjaChatTemplate.of(tokenizer);
-      default -> throw nomoat.pipeline.NomoatException.config("template '" + name + "' is unknown");
+      case RAW -> new RawTemplate(tokenizer.eosToken());
+      case TOKENIZER -> JinjaChatTemplate.of(tokenizer);
     };
   }
 
@@ -37,7 +36,7 @@ public interface ChatTemplate {
    * never saw them) they are split into pieces and trained as text: that works, but generation then needs a stop
    * string and a piece may straddle the end of a turn, so say so once per JVM.
    */
-  private static void requireControlTokens(String template, HfTokenizer tokenizer, String... tokens) {
+  private static void requireControlTokens(TemplateName template, HfTokenizer tokenizer, String... tokens) {
     for (String t : tokens) {
       if (tokenizer.tokenToId(t) < 0 && Warned.ONCE.add(template + "/" + tokenizer.sha256())) {
         org.slf4j.LoggerFactory.getLogger(ChatTemplate.class).warn("template '{}': {} is not a token of this tokenizer; its markers "
