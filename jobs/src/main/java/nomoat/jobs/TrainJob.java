@@ -323,9 +323,7 @@ public final class TrainJob {
   }
 
   private static long modelBytes(LlamaModel model) {
-    long n = 0;
-    for (var t : model.weights().tensors().values()) n += t.length() * t.dataType().width();
-    return n;
+    return model.weights().storedBytes();
   }
 
   private static Map<String, Object> runJson(NomoatConfig config, TrainInputs in, ModelCache.Entry base, String modelUri, int workers,
