@@ -98,7 +98,8 @@ public final class TrainJob {
       TrainInputs in = TrainInputs.openData(hadoop, t.data());
       String modelUri = config.model().path();
       nomoat.pipeline.config.EngineSettings engine = config.engine();   // resolved on each executor (threads = 0: its own cores)
-      ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, "", l -> new LlamaModel(l.weights()));
+      nomoat.pipeline.model.WeightStorage storage = config.model().weightsDtype();
+      ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, storage, "", l -> new LlamaModel(l.weights()));
       LoraSpec spec = TrainInputs.checkLora(config.lora(), base.loaded().config());
       in.checkTokenizer(hadoop, base.loaded(), modelUri);
       in.warnings().forEach(w -> LOG.warn(w));
@@ -182,7 +183,7 @@ public final class TrainJob {
           jsc.setJobDescription("nomoat train step " + (s + 1) + "/" + totalSteps);
           WorkerResult r = epochRows.mapPartitionsWithIndex((w, it) -> {
             WorkerRows mine = it.next();
-            LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
+            LlamaModel model = ModelCache.get(confB.value().value(), modelUri, storage, engine.options());
             LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
             return Collections.singletonList(WorkerStep.train(model, List.of(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed)).iterator();
           }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
@@ -194,7 +195,7 @@ public final class TrainJob {
               r.realTokens() / stepSeconds, r.paddingShare(), stepSeconds, compute, Math.max(0, stepSeconds - compute), m.skipped());
           boolean lastStep = s + 1 == totalSteps;
           if (validation != null && (lastStep || (t.evalEvery() > 0 && (s + 1) % t.evalEvery() == 0)))
-            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, engine, confB, s + 1, totalSteps));
+            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, storage, engine, confB, s + 1, totalSteps));
           byte[] line = (rec.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
           metrics.write(line);
           metrics.flush();
@@ -251,14 +252,14 @@ public final class TrainJob {
 
   /** Mean validation loss per trained token, scored by the same workers. */
   private static double evaluate(JavaSparkContext jsc, JavaRDD<WorkerRows> validation, List<int[]> plan, int workers, LoraAdapter adapter,
-                                 LoraSpec spec, String modelUri, nomoat.pipeline.config.EngineSettings engine, Broadcast<SerializableConfiguration> confB,
+                                 LoraSpec spec, String modelUri, nomoat.pipeline.model.WeightStorage storage, nomoat.pipeline.config.EngineSettings engine, Broadcast<SerializableConfiguration> confB,
                                  long step, long total) {
     Broadcast<byte[]> adapterB = jsc.broadcast(AdapterBytes.encode(adapter));
     jsc.setJobDescription("nomoat train validation after step " + step + "/" + total);
     try {
       WorkerResult r = validation.mapPartitionsWithIndex((w, it) -> {
         WorkerRows mine = it.next();
-        LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
+        LlamaModel model = ModelCache.get(confB.value().value(), modelUri, storage, engine.options());
         LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
         return Collections.singletonList(WorkerStep.evaluate(model, List.of(a), mine, plan, w, workers)).iterator();
       }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);
