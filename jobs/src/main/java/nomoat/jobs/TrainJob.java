@@ -98,6 +98,7 @@ public final class TrainJob {
       TrainInputs in = TrainInputs.openData(hadoop, t.data());
       String modelUri = config.model().path();
       nomoat.pipeline.config.EngineSettings engine = config.engine();   // resolved on each executor (threads = 0: its own cores)
+      boolean recompute = t.recomputeLayers();
       nomoat.pipeline.model.WeightStorage storage = config.model().weightsDtype();
       ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, storage, "", l -> new LlamaModel(l.weights()));
       LoraSpec spec = TrainInputs.checkLora(config.lora(), base.loaded().config());
@@ -183,7 +184,7 @@ public final class TrainJob {
           jsc.setJobDescription("nomoat train step " + (s + 1) + "/" + totalSteps);
           WorkerResult r = epochRows.mapPartitionsWithIndex((w, it) -> {
             WorkerRows mine = it.next();
-            LlamaModel model = ModelCache.get(confB.value().value(), modelUri, storage, engine.options());
+            LlamaModel model = ModelCache.get(confB.value().value(), modelUri, storage, engine.options().withRecompute(recompute));
             LoraAdapter a = AdapterBytes.decode(spec, adapterB.value());
             return Collections.singletonList(WorkerStep.train(model, List.of(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed)).iterator();
           }, true).treeAggregate(null, WorkerResult::merge, WorkerResult::merge, 2);

@@ -123,6 +123,20 @@ public final class LlamaModel {
     return x;
   }
 
+  /**
+   * The decoder stack for training with recomputation: as {@link #forward} without caches, keeping only each layer's
+   * input from layer from up (inputs[layer]); every layer's temporaries live in a scratch workspace reused by the next.
+   */
+  INDArray forwardKeepingInputs(int[] ids, DecoderLayer.Step st, INDArray[] inputs, int from) {
+    INDArray x = embed(ids);                                                   // [N, H]
+    for (DecoderLayer l : layers) {
+      if (l.index >= from) inputs[l.index] = x;
+      INDArray in = x;
+      x = workspaces.run("nomoat-forward", () -> workspaces.keep(l.forward(in, st, null)));
+    }
+    return x;
+  }
+
   /** The logits [N, V] of final hidden states x [N, H] (for decoding and tests; training never builds them). */
   INDArray logits(INDArray x) {
     return head.mulTransposed(gemm, finalNorm.forward(x, null));

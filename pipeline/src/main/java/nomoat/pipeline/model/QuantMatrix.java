@@ -31,8 +31,6 @@ final class QuantMatrix extends TiledMatrix {
 
   @Override public long storedBytes() { return (long) rows * rowBytes; }
 
-  @Override int columnStep() { return quant.blockElems; }
-
   @Override void widen(int r0, int r1, int c0, int c1, float[] dst) {
     int b0 = c0 / quant.blockElems, nb = (c1 - c0 + quant.blockElems - 1) / quant.blockElems, w = c1 - c0;
     byte[] raw = raw(nb * quant.blockBytes);

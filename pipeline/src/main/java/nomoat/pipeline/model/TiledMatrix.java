@@ -18,7 +18,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   <li>backward dx = dy W sums over W's rows: tiles are blocks of W's columns (whole columns), each giving a block
  *       of dx's columns.</li>
  * </ul>
- * Tiles are {@link #ALIGN} rows (or columns) high, or a multiple: the tiled dimension becomes the gemm kernel's
+ * Forward tiles are {@link #ALIGN} rows high, backward tiles {@link #COLUMN_ALIGN} columns wide (or multiples): the tiled dimension becomes the gemm kernel's
  * unrolled dimension, so tile edges then fall on the kernel's own block edges and each element comes out of the same
  * kernel code, with the same bits, as from one whole-matrix gemm (tests check this; unaligned tiles differ in the
  * last bits on OpenBLAS, whose edge kernels sum in another order). Subclasses only say how to widen a block of W
@@ -42,20 +42,20 @@ abstract class TiledMatrix extends FrozenMatrix {
     this.tileElements = tileElements;
   }
 
-  /** W[r0:r1, c0:c1] widened to FP32, row-major, into dst[0, (r1-r0)*(c1-c0)). c0 and c1 are multiples of {@link #columnStep()} (or c1 = cols). */
+  /** W[r0:r1, c0:c1] widened to FP32, row-major, into dst[0, (r1-r0)*(c1-c0)). c0 and c1 are multiples of {@link #COLUMN_ALIGN} (or c1 = cols). */
   abstract void widen(int r0, int r1, int c0, int c1, float[] dst);
 
-  /** Column tiles start at multiples of this (a quantisation block's length; divides or is a multiple of ALIGN). */
-  int columnStep() { return 1; }
+  /**
+   * Backward tiles are this many columns wide, or a multiple: whole blocks of every GGUF format (32 or 256 values),
+   * and one tile geometry for every format, so that all formats run the very same gemm calls.
+   */
+  static final int COLUMN_ALIGN = 256;
 
   /** Rows per forward tile. */
   private int rowStep() { return Math.max(ALIGN, tileElements / cols / ALIGN * ALIGN); }
 
   /** Columns per backward tile. */
-  private int columnTile() {
-    int unit = Math.max(ALIGN, columnStep());
-    return Math.max(unit, tileElements / rows / unit * unit);
-  }
+  private int columnTile() { return Math.max(COLUMN_ALIGN, tileElements / rows / COLUMN_ALIGN * COLUMN_ALIGN); }
 
   /** The same data with other tiles (tests use tiny tiles to cover partial and many tiles). */
   abstract TiledMatrix withTileElements(int n);
