@@ -18,11 +18,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   <li>backward dx = dy W sums over W's rows: tiles are blocks of W's columns (whole columns), each giving a block
  *       of dx's columns.</li>
  * </ul>
- * Forward tiles are {@link #ALIGN} rows high, backward tiles {@link #COLUMN_ALIGN} columns wide (or multiples): the tiled dimension becomes the gemm kernel's
- * unrolled dimension, so tile edges then fall on the kernel's own block edges and each element comes out of the same
- * kernel code, with the same bits, as from one whole-matrix gemm (tests check this; unaligned tiles differ in the
- * last bits on OpenBLAS, whose edge kernels sum in another order). Subclasses only say how to widen a block of W
- * ({@link #widen}).
+ * Forward tiles are {@link #ALIGN} rows high, backward tiles {@link #COLUMN_ALIGN} columns wide (or multiples), for
+ * every format alike: FP32 arrays run the same tiles as views, so the storage precision never changes the order of any
+ * sum, and a narrow matrix computes bit for bit what its FP32 copy does (tests check this per format). Against one
+ * whole-matrix gemm the tiles differ in the last bits: OpenBLAS's result for an element depends on the extent of the
+ * whole product, not only on its dot product. Subclasses say how to get a tile ({@link #tile}; narrow formats: {@link #widen}).
  */
 abstract class TiledMatrix extends FrozenMatrix {
   /** Elements of W widened per tile (4 MB of FP32: big enough for gemm to run at speed, small enough to stay cached). */
