@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Loading frozen weights in their stored precision: what is kept, how, and that the model computes the same. */
 class StoredWeightsLoadTest {
@@ -94,5 +95,17 @@ class StoredWeightsLoadTest {
       while (same < got.length && got[same] == reference[same]) same++;
       System.out.println("stories260K greedy, " + narrow.configName() + " weights: first " + same + " of 64 tokens equal the FP32 model's");
     }
+  }
+
+  @Test
+  void storedGgufQkRowsAreUninterleavedLikeTheFp32Ones() {
+    int heads = 4, hd = 8, cols = 64;
+    INDArray w = Nd4j.rand(DataType.FLOAT, heads * hd, cols);
+    java.nio.ByteBuffer raw = FrozenMatrix.allocate((long) heads * hd * cols * 2);
+    float[] v = w.dup('c').data().asFloat();
+    for (int i = 0; i < v.length; i++) raw.putShort(i * 2, nomoat.pipeline.model.HalfFloats.floatToHalf(v[i]));
+    INDArray widened = FrozenMatrix.float16(heads * hd, cols, raw).toDense();
+    FrozenMatrix moved = FrozenMatrix.float16(heads * hd, cols, GgufLlama.unpermuteRotaryRows(raw, heads * hd, cols * 2, heads));
+    assertArrayEquals(bits(GgufLlama.unpermuteRotary(widened, heads)), bits(moved.toDense()));
   }
 }
