@@ -87,7 +87,7 @@ final class TrainStepBench {
     out.put("batch", m.batch());
     out.put("r", a.r());
     out.put("alpha", a.alpha());
-    out.put("params_total", model.weights().tensors().values().stream().mapToLong(t -> t.length()).sum() + loraParams);
+    out.put("params_total", model.weights().storedTensors().values().stream().mapToLong(t -> t.rows() * t.columns()).sum() + loraParams);
     out.put("params_matmul", f.matmulParams());
     out.put("params_lora", loraParams);
     out.put("steps_measured", steps);

@@ -21,6 +21,7 @@ import nomoat.pipeline.io.CommittedOutput;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.LlamaModel;
+import nomoat.pipeline.model.WeightStorage;
 import nomoat.pipeline.tokenize.HfTokenizer;
 import nomoat.pipeline.train.AdapterBytes;
 import nomoat.pipeline.train.DataPlan;
@@ -84,7 +85,8 @@ public final class EvaluateJob {
     try {
       TrainInputs in = TrainInputs.openData(hadoop, e.data(), "evaluate.data");
       EngineSettings engine = config.engine();
-      ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, "", l -> new LlamaModel(l.weights()));
+      WeightStorage storage = config.model().weightsDtype();
+      ModelCache.Entry base = ModelCache.entry(hadoop, modelUri, storage, "", l -> new LlamaModel(l.weights()));
       in.checkTokenizer(hadoop, base.loaded(), modelUri, "evaluate.data");
       in.warnings().forEach(LOG::warn);
       List<LoraAdapter> adapters = new ArrayList<>();
@@ -116,7 +118,7 @@ public final class EvaluateJob {
       List<Evaluation.Score> scores = new ArrayList<>();
       for (Evaluation.Variant v : variants) {
         List<LoraAdapter> active = adapters.subList(0, v.adapters().size());
-        scores.add(score(jsc, rows, plan, workers, active, modelUri, engine, confB, v));
+        scores.add(score(jsc, rows, plan, workers, active, modelUri, storage, engine, confB, v));
         Evaluation.Score s = scores.get(scores.size() - 1);
         LOG.info("evaluate: {}: loss {} over {} tokens", v.name(), s.loss(), s.tokens());
       }
@@ -125,7 +127,7 @@ public final class EvaluateJob {
       if (!e.prompts().isEmpty()) {
         HfTokenizer tokenizer = HfTokenizer.fromBytes(base.loaded().tokenizerJson(), base.loaded().tokenizerConfigJson());
         Object system = in.manifest().config() == null ? null : in.manifest().config().get("system-prompt");
-        LlamaModel model = ModelCache.get(hadoop, modelUri, engine.options());
+        LlamaModel model = ModelCache.get(hadoop, modelUri, storage, engine.options());
         generations = SampleGenerations.run(model, tokenizer, TemplateName.parse(in.manifest().template()), system == null ? null : system.toString(),
             adapters, variants.size(), e.prompts(), e.maxNewTokens());
       }
@@ -159,7 +161,7 @@ public final class EvaluateJob {
 
   /** One variant's loss sum and token count: every worker scores its micro-batches, treeAggregate adds them. */
   private static Evaluation.Score score(JavaSparkContext jsc, JavaRDD<WorkerRows> rows, List<int[]> plan, int workers,
-                                        List<LoraAdapter> adapters, String modelUri, EngineSettings engine,
+                                        List<LoraAdapter> adapters, String modelUri, WeightStorage storage, EngineSettings engine,
                                         Broadcast<SerializableConfiguration> confB, Evaluation.Variant variant) {
     List<byte[]> bytes = new ArrayList<>();
     List<LoraSpec> specs = new ArrayList<>();
@@ -172,7 +174,7 @@ public final class EvaluateJob {
     try {
       WorkerResult r = rows.mapPartitionsWithIndex((w, it) -> {
         WorkerRows mine = it.hasNext() ? it.next() : new WorkerRows();
-        LlamaModel model = ModelCache.get(confB.value().value(), modelUri, engine.options());
+        LlamaModel model = ModelCache.get(confB.value().value(), modelUri, storage, engine.options());
         List<LoraAdapter> active = new ArrayList<>();
         for (int i = 0; i < specs.size(); i++) active.add(AdapterBytes.decode(specs.get(i), adaptersB.value().get(i)));
         return Collections.singletonList(WorkerStep.evaluate(model, active, mine, plan, w, workers)).iterator();

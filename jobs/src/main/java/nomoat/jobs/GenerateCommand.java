@@ -77,7 +77,7 @@ final class GenerateCommand implements Callable<Integer> {
     GenerateSettings g = config.generate();
     List<String> prompts = input.promptsFile != null ? readPrompts(input.promptsFile) : input.prompt != null ? List.of(input.prompt) : null;
     Configuration hadoop = HadoopConf.from(config.spark());
-    LoadedModel loaded = ModelLoader.load(hadoop, config.model().requirePath());
+    LoadedModel loaded = ModelLoader.load(hadoop, config.model().requirePath(), config.model().weightsDtype());
     LlamaWeights weights = loaded.weights();
     List<LoraAdapter> active = new ArrayList<>();
     List<ModelSettings.AdapterRef> refs = new ArrayList<>(config.model().adapters());

@@ -20,6 +20,7 @@ import nomoat.pipeline.io.CommittedOutput;
 import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.model.LoraInit;
+import nomoat.pipeline.model.WeightStorage;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.format.ModelHeader;
 import nomoat.pipeline.format.ModelLoader;
@@ -104,6 +105,8 @@ public final class TrainJob {
       TrainInputs in = TrainInputs.openData(hadoop, t.data());
       String modelUri = config.model().path();
       nomoat.pipeline.config.EngineSettings engine = config.engine();   // resolved on each executor (threads = 0: its own cores)
+      boolean recompute = t.recomputeLayers();                         // train.recompute = layers: gradient checkpointing
+      WeightStorage storage = config.model().weightsDtype();            // frozen weights kept as stored unless told otherwise
       BaseAdapters baseAdapters = BaseAdapters.of(config.model());   // merged into the base or stacked beside the trained adapter
       ModelHeader base = ModelLoader.header(hadoop, modelUri);        // the driver checks; executors load the weights
       baseAdapters.check(hadoop, base.config());
@@ -117,7 +120,7 @@ public final class TrainJob {
           ? BaseAdapters.initFrom(hadoop, t.initAdapter(), spec, base.config(), DataType.FLOAT)
           : LoraInit.create(spec, base.config(), config.lora().initSeed());
       byte[] adapterBytes = AdapterBytes.encode(adapter);
-      checkSparkSettings(jsc.getConf(), adapterBytes.length, base.weightBytes(), engine.options().threads(), workers);
+      checkSparkSettings(jsc.getConf(), adapterBytes.length, weightBytes(hadoop, base, modelUri, storage), engine.options().threads(), workers);
       Map<String, String> hashes = runHashes(config, in, hadoop, modelUri, baseAdapters, workers);
       String checkpointDir = Checkpoints.dirFor(out.outputUri());
       String from = resume == null ? null : resume.equals("auto") ? Checkpoints.newest(hadoop, checkpointDir) : resume;
@@ -190,7 +193,7 @@ public final class TrainJob {
           long step = s;
           jsc.setJobDescription("nomoat train step " + (s + 1) + "/" + totalSteps);
           WorkerResult r = exchange(jsc, epochRows, workers, AdapterBytes.encode(optimizer.adapter()), (w, mine, bytes) -> {
-            ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, baseAdapters, engine.options());
+            ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, baseAdapters, storage, engine.options().withRecompute(recompute));
             LoraAdapter a = AdapterBytes.decode(spec, bytes);
             return WorkerStep.train(m.model(), m.stacked(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed);
           });
@@ -201,7 +204,7 @@ public final class TrainJob {
               r.realTokens() / stepSeconds, r.paddingShare(), stepSeconds, compute, Math.max(0, stepSeconds - compute), m.skipped());
           boolean lastStep = s + 1 == totalSteps;
           if (validation != null && (lastStep || (t.evalEvery() > 0 && (s + 1) % t.evalEvery() == 0)))
-            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, baseAdapters, engine, confB, s + 1, totalSteps));
+            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, baseAdapters, storage, engine, confB, s + 1, totalSteps));
           byte[] line = (rec.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
           metrics.write(line);
           metrics.flush();
@@ -266,11 +269,11 @@ public final class TrainJob {
 
   /** Mean validation loss per trained token, scored by the same workers. */
   private static double evaluate(JavaSparkContext jsc, JavaRDD<WorkerRows> validation, List<int[]> plan, int workers, LoraAdapter adapter,
-                                 LoraSpec spec, String modelUri, BaseAdapters baseAdapters, nomoat.pipeline.config.EngineSettings engine,
-                                 Broadcast<SerializableConfiguration> confB, long step, long total) {
+                                 LoraSpec spec, String modelUri, BaseAdapters baseAdapters, WeightStorage storage,
+                                 nomoat.pipeline.config.EngineSettings engine, Broadcast<SerializableConfiguration> confB, long step, long total) {
     jsc.setJobDescription("nomoat train validation after step " + step + "/" + total);
     WorkerResult r = exchange(jsc, validation, workers, AdapterBytes.encode(adapter), (w, mine, bytes) -> {
-      ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, baseAdapters, engine.options());
+      ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, baseAdapters, storage, engine.options());
       List<LoraAdapter> active = new ArrayList<>(m.stacked());
       active.add(AdapterBytes.decode(spec, bytes));
       return WorkerStep.evaluate(m.model(), active, mine, plan, w, workers);
@@ -358,6 +361,26 @@ public final class TrainJob {
     String init = config.train().initAdapter();
     h.put("init adapter", init == null ? "none" : ContentFingerprint.of(hadoop, init));
     return h;
+  }
+
+  /**
+   * Off-heap bytes of the frozen weights as an executor holds them: 4 bytes per element in FP32, 2 when narrowed to
+   * 16 bits, and when kept as stored, the model files' size (what a BF16 or quantised checkpoint takes), at most FP32's.
+   */
+  private static long weightBytes(Configuration hadoop, ModelHeader base, String modelUri, WeightStorage storage) {
+    long fp32 = base.weightBytes();
+    return switch (storage) {
+      case FLOAT32 -> fp32;
+      case BFLOAT16, FLOAT16 -> fp32 / 2;
+      case STORED -> {
+        org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(modelUri);
+        try {
+          yield Math.min(fp32, nomoat.pipeline.io.Storage.fileSystem(hadoop, p).getContentSummary(p).getLength());
+        } catch (java.io.IOException e) {
+          yield fp32;
+        }
+      }
+    };
   }
 
   private static Map<String, Object> runJson(NomoatConfig config, TrainInputs in, ModelHeader base, String modelUri, int workers,

@@ -7,14 +7,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.model.WeightStorage;
 
 /**
  * The base model and the adapters applied on top of it, shared by every stage that runs the model.
  *
  * @param path     a Hugging Face model directory or a GGUF file on any Hadoop FS ("" = not set)
  * @param adapters PEFT adapter directories applied in order (each merged into, or stacked on, the base)
+ * @param weightsDtype what precision the frozen matrices are kept in ({@code model.weights-dtype})
  */
-public record ModelSettings(String path, List<AdapterRef> adapters) {
+public record ModelSettings(String path, List<AdapterRef> adapters, WeightStorage weightsDtype) {
 
   public static final List<String> MODES = List.of("merge", "stack");
   private static final Set<String> ADAPTER_KEYS = Set.of("path", "mode");
@@ -24,6 +26,12 @@ public record ModelSettings(String path, List<AdapterRef> adapters) {
 
   public ModelSettings {
     adapters = List.copyOf(adapters);
+    if (weightsDtype == null) throw new IllegalArgumentException("weights dtype must be given");
+  }
+
+  /** With the frozen weights kept as stored (the default). */
+  public ModelSettings(String path, List<AdapterRef> adapters) {
+    this(path, adapters, WeightStorage.STORED);
   }
 
   static ModelSettings from(Config root) {
@@ -45,7 +53,9 @@ public record ModelSettings(String path, List<AdapterRef> adapters) {
         throw NomoatException.config(where + ": must be a path string or { path = ..., mode = merge | stack }");
       }
     }
-    return new ModelSettings(root.getString("model.path"), adapters);
+    List<String> dtypes = java.util.Arrays.stream(WeightStorage.values()).map(WeightStorage::configName).toList();
+    WeightStorage dtype = WeightStorage.of(Checks.oneOf(root, "model.weights-dtype", dtypes));
+    return new ModelSettings(root.getString("model.path"), adapters, dtype);
   }
 
   /** The model path, or one line naming the key when it is not set. */

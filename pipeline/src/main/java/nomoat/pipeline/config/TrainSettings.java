@@ -38,9 +38,14 @@ public record TrainSettings(
     int keepCheckpoints,
     long logEvery,
     int lengthWindow,
-    String initAdapter) {
+    String initAdapter,
+    String recompute) {
 
   public static final List<String> SCHEDULES = List.of("constant", "linear", "cosine");
+  public static final List<String> RECOMPUTE = List.of("none", "layers");
+
+  /** Whether training recomputes each decoder layer's forward during backward ({@code train.recompute = layers}). */
+  public boolean recomputeLayers() { return "layers".equals(recompute); }
 
   static TrainSettings from(Config c) {
     int workers = c.getInt("train.workers");
@@ -80,7 +85,7 @@ public record TrainSettings(
     Checks.require(window >= 1, c, "train.length-window", "must be >= 1 micro-batches (1 = no grouping by length)");
     return new TrainSettings(Checks.nullableString(c, "train.data"), Checks.nullableString(c, "train.output"), workers, micro, accum,
         epochs, maxSteps, lr, schedule, warmup, wd, betas.get(0), betas.get(1), eps, clip, Checks.integral(c, "train.seed"),
-        evalEvery, ckEvery, keep, logEvery, window, Checks.nullableString(c, "train.init-adapter"));
+        evalEvery, ckEvery, keep, logEvery, window, Checks.nullableString(c, "train.init-adapter"), Checks.oneOf(c, "train.recompute", RECOMPUTE));
   }
 
   /** The train stage needs its data and output; other stages do not. */

@@ -165,6 +165,20 @@ public final class Gguf {
       return true;
     }
 
+    /** The tensor's stored bytes in a new off-heap little-endian buffer, read a chunk at a time (at most 2 GB). */
+    public ByteBuffer readRaw(String name) {
+      TensorInfo t = info(name);
+      ByteBuffer out = nomoat.pipeline.model.FrozenMatrix.allocate(t.nbytes());
+      byte[] chunk = new byte[(int) Math.min(t.nbytes(), 1 << 22)];
+      for (long done = 0; done < t.nbytes(); ) {
+        int n = (int) Math.min(chunk.length, t.nbytes() - done);
+        Storage.readFully(in, path, t.offset() + done, chunk, n);
+        out.put((int) done, chunk, 0, n);
+        done += n;
+      }
+      return out;
+    }
+
     /** The tensor dequantized to FP32, row-major shape (ne reversed). */
     public INDArray read(String name) {
       TensorInfo t = info(name);

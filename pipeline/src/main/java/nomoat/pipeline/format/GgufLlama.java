@@ -1,5 +1,6 @@
 package nomoat.pipeline.format;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -8,8 +9,10 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.model.FrozenMatrix;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaWeights;
+import nomoat.pipeline.model.WeightStorage;
 import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -34,18 +37,33 @@ public final class GgufLlama {
       "ffn_down", "mlp.down_proj");
 
   public static LoadedModel load(Configuration conf, String uri) {
+    return load(conf, uri, WeightStorage.FLOAT32);
+  }
+
+  /**
+   * With the frozen matrices kept as storage says: STORED keeps F16/BF16 tensors 16-bit and Q8_0/Q4_0/Q4_K/Q6_K tensors
+   * as their blocks (dequantised tile by tile in the products); F32 tensors and the norms are FP32.
+   */
+  public static LoadedModel load(Configuration conf, String uri, WeightStorage storage) {
     try (Gguf.Reader r = Gguf.open(conf, uri)) {
       LlamaConfig config = config(r);
       SpmTokenizerJson.Files tok = tokenizer(r, config.maxPositionEmbeddings());
-      Map<String, INDArray> tensors = new HashMap<>();
+      Map<String, long[]> expected = HfCheckpoint.expectedShapes(config);
+      Map<String, FrozenMatrix> tensors = new HashMap<>();
       for (Map.Entry<String, String> e : checkedTensors(r, config).entrySet()) {
         String hf = e.getKey();
-        INDArray w = r.read(e.getValue());
-        if (hf.endsWith("q_proj.weight")) w = unpermuteRotary(w, config.numHeads());
-        else if (hf.endsWith("k_proj.weight")) w = unpermuteRotary(w, config.numKvHeads());
-        tensors.put(hf, w);
+        Gguf.TensorInfo t = r.tensors().get(e.getValue());
+        long[] want = expected.get(hf);
+        int heads = hf.endsWith("q_proj.weight") ? config.numHeads() : hf.endsWith("k_proj.weight") ? config.numKvHeads() : 0;
+        if (storage != WeightStorage.FLOAT32 && want.length == 2 && t.type() != Gguf.GgmlType.F32) {
+          tensors.put(hf, stored(r, t, want, heads));
+          continue;
+        }
+        INDArray w = r.read(t.name());
+        if (heads > 0) w = unpermuteRotary(w, heads);
+        tensors.put(hf, FrozenMatrix.dense(w));
       }
-      return new LoadedModel(config, new LlamaWeights(config, tensors), tok.tokenizerJson(), tok.tokenizerConfigJson());
+      return new LoadedModel(config, LlamaWeights.ofStored(config, tensors).as(storage), tok.tokenizerJson(), tok.tokenizerConfigJson());
     }
   }
 
@@ -77,6 +95,32 @@ public final class GgufLlama {
     for (String name : expected.keySet())
       if (!out.containsKey(name))
         throw NomoatException.inputData("GGUF file " + r.path() + " lacks the tensor for " + name);
+    return out;
+  }
+
+  /** A 16-bit or quantised tensor [rows, cols] kept as stored (q/k rows un-interleaved when heads > 0). */
+  private static FrozenMatrix stored(Gguf.Reader r, Gguf.TensorInfo t, long[] shape, int heads) {
+    ByteBuffer raw = r.readRaw(t.name());
+    long rows = shape[0], cols = shape[1];
+    if (heads > 0) raw = unpermuteRotaryRows(raw, rows, (int) (raw.capacity() / rows), heads);
+    return switch (t.type()) {
+      case F16 -> FrozenMatrix.float16(rows, cols, raw);
+      case BF16 -> FrozenMatrix.bfloat16(rows, cols, raw);
+      default -> FrozenMatrix.quantized(GgmlBlocks.quant(t.type()), rows, cols, raw);
+    };
+  }
+
+  /** {@link #unpermuteRotary} on stored rows of rowBytes bytes each (any element format: rows move whole). */
+  static ByteBuffer unpermuteRotaryRows(ByteBuffer raw, long rows, int rowBytes, int nHeads) {
+    ByteBuffer out = FrozenMatrix.allocate(raw.capacity());
+    int hd = (int) (rows / nHeads), half = hd / 2;
+    byte[] row = new byte[rowBytes];
+    for (int h = 0; h < nHeads; h++)
+      for (int i = 0; i < half; i++)
+        for (int j = 0; j < 2; j++) {
+          raw.get((h * hd + 2 * i + j) * rowBytes, row, 0, rowBytes);
+          out.put((h * hd + j * half + i) * rowBytes, row, 0, rowBytes);
+        }
     return out;
   }
 

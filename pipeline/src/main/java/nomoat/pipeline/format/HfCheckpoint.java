@@ -17,8 +17,10 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.io.Storage;
+import nomoat.pipeline.model.FrozenMatrix;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaWeights;
+import nomoat.pipeline.model.WeightStorage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -41,8 +43,13 @@ public final class HfCheckpoint {
   // ---------------------------------------------------------------- reading
 
   public static LoadedModel load(Configuration conf, String dir) {
+    return load(conf, dir, WeightStorage.FLOAT32);
+  }
+
+  /** With the frozen matrices kept as storage says (STORED: BF16/F16 files stay 16-bit, memory-mapped when local). */
+  public static LoadedModel load(Configuration conf, String dir, WeightStorage storage) {
     ModelHeader h = header(conf, dir, false);
-    return new LoadedModel(h.config(), readWeights(conf, dir, h.config()), h.tokenizerJson(), h.tokenizerConfigJson());
+    return new LoadedModel(h.config(), readWeights(conf, dir, h.config(), storage), h.tokenizerJson(), h.tokenizerConfigJson());
   }
 
   /** The model without its weights: config.json, tokenizer files, every tensor's name and shape checked; no tensor read. */
@@ -57,7 +64,7 @@ public final class HfCheckpoint {
       throw NomoatException.inputData("model directory " + dir + " has no tokenizer.json (a tokenizer.model-only checkpoint must be "
           + "re-saved with a fast tokenizer)");
     byte[] tokenizerConfig = tok.tokenizerConfigJson() != null ? tok.tokenizerConfigJson() : "{}".getBytes();
-    if (checkTensors) checkedWeights(conf, dir, config, false);
+    if (checkTensors) checkedWeights(conf, dir, config, WeightStorage.FLOAT32, false);
     return new ModelHeader(config, tok.tokenizerJson(), tokenizerConfig);
   }
 
@@ -172,11 +179,16 @@ public final class HfCheckpoint {
 
   /** Reads the weights of dir, after checking that every expected tensor is present with the right shape. */
   public static LlamaWeights readWeights(Configuration conf, String dir, LlamaConfig config) {
-    return checkedWeights(conf, dir, config, true);
+    return readWeights(conf, dir, config, WeightStorage.FLOAT32);
+  }
+
+  /** As above, each matrix kept as storage says (read in the file's precision, then narrowed or widened if asked). */
+  public static LlamaWeights readWeights(Configuration conf, String dir, LlamaConfig config, WeightStorage storage) {
+    return checkedWeights(conf, dir, config, storage, true);
   }
 
   /** Checks every tensor's presence and shape from the safetensors headers; reads the tensors only when {@code read}. */
-  private static LlamaWeights checkedWeights(Configuration conf, String dir, LlamaConfig config, boolean read) {
+  private static LlamaWeights checkedWeights(Configuration conf, String dir, LlamaConfig config, WeightStorage storage, boolean read) {
     Path d = new Path(dir);
     Map<String, String> fileOf = weightFiles(conf, d);
     Map<String, long[]> expected = expectedShapes(config);
@@ -198,9 +210,12 @@ public final class HfCheckpoint {
           if (!expected.containsKey(name) && !name.endsWith("rotary_emb.inv_freq") && !name.equals("lm_head.weight"))
             throw NomoatException.inputData(r.path() + ": unexpected tensor " + name + " for a LLaMA model");
       if (!read) return null;
-      Map<String, INDArray> tensors = new HashMap<>();
-      for (String name : expected.keySet()) tensors.put(name, open.get(fileOf.get(name)).read(name));
-      return new LlamaWeights(config, tensors);
+      Map<String, FrozenMatrix> tensors = new HashMap<>();
+      for (String name : expected.keySet()) {
+        Safetensors.Reader r = open.get(fileOf.get(name));
+        tensors.put(name, storage == WeightStorage.FLOAT32 ? FrozenMatrix.dense(r.read(name)) : r.readStored(name));
+      }
+      return LlamaWeights.ofStored(config, tensors).as(storage);
     } finally {
       open.values().forEach(Safetensors.Reader::close);
     }

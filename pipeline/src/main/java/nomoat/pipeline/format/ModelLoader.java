@@ -3,6 +3,7 @@ package nomoat.pipeline.format;
 import java.io.IOException;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.io.Storage;
+import nomoat.pipeline.model.WeightStorage;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.Path;
@@ -11,16 +12,22 @@ import org.apache.hadoop.fs.Path;
 public final class ModelLoader {
   private ModelLoader() {}
 
+  /** With every weight FP32 (as the engine ran before narrow storage; export and tests). */
   public static LoadedModel load(Configuration conf, String uri) {
+    return load(conf, uri, WeightStorage.FLOAT32);
+  }
+
+  /** With the frozen matrices kept as storage says ({@code model.weights-dtype}). */
+  public static LoadedModel load(Configuration conf, String uri, WeightStorage storage) {
     Path p = new Path(uri);
     if (!Storage.exists(conf, p)) throw NomoatException.inputData("model not found: " + uri);
     if (Storage.isDirectory(conf, p)) {
       if (!Storage.exists(conf, new Path(p, "config.json")))
         throw NomoatException.inputData("model directory " + uri + " has no config.json; expected a Hugging Face checkpoint "
             + "(config.json + model.safetensors or shards + tokenizer.json) or a .gguf file");
-      return HfCheckpoint.load(conf, uri);
+      return HfCheckpoint.load(conf, uri, storage);
     }
-    if (startsWithGgufMagic(conf, p)) return GgufLlama.load(conf, uri);
+    if (startsWithGgufMagic(conf, p)) return GgufLlama.load(conf, uri, storage);
     throw NomoatException.inputData("model " + uri + " is neither a Hugging Face model directory nor a GGUF file");
   }
 

@@ -1,5 +1,7 @@
 package nomoat.pipeline.format;
 
+import nomoat.pipeline.model.FrozenMatrix;
+import nomoat.pipeline.model.HalfFloats;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -80,9 +82,12 @@ public final class Safetensors {
     private final long dataStart;
     private final Map<String, String> metadata;
     private final Map<String, TensorInfo> tensors;
+    private final java.io.File local;      // the file when it is on the local file system (else null)
 
-    private Reader(Path path, FSDataInputStream in, long dataStart, Map<String, String> metadata, Map<String, TensorInfo> tensors) {
+    private Reader(Path path, FSDataInputStream in, long dataStart, Map<String, String> metadata, Map<String, TensorInfo> tensors,
+                   java.io.File local) {
       this.path = path;
+      this.local = local;
       this.in = in;
       this.dataStart = dataStart;
       this.metadata = Collections.unmodifiableMap(metadata);
@@ -121,6 +126,40 @@ public final class Safetensors {
       return out;
     }
 
+    /**
+     * The tensor as the engine keeps a frozen weight: a BF16/F16 matrix stays 16-bit (memory-mapped when the file is
+     * local, so JVMs on one node share the page cache; otherwise read straight into its off-heap buffer, with no FP32
+     * copy); anything else is read as FP32.
+     */
+    public FrozenMatrix readStored(String name) {
+      TensorInfo t = info(name);
+      if (t.shape().length != 2 || (t.dtype() != Dtype.BF16 && t.dtype() != Dtype.F16)) return FrozenMatrix.dense(read(name));
+      long start = dataStart + t.begin(), n = t.end() - t.begin();
+      ByteBuffer data = local != null ? map(start, n) : null;
+      if (data == null) {
+        data = FrozenMatrix.allocate(n);
+        byte[] chunk = new byte[(int) Math.min(n, CHUNK_ELEMS * 2L)];
+        for (long done = 0; done < n; ) {
+          int k = (int) Math.min(chunk.length, n - done);
+          Storage.readFully(in, path, start + done, chunk, k);
+          data.put((int) done, chunk, 0, k);
+          done += k;
+        }
+      }
+      long[] shape = t.shape();
+      return t.dtype() == Dtype.BF16 ? FrozenMatrix.bfloat16(shape[0], shape[1], data) : FrozenMatrix.float16(shape[0], shape[1], data);
+    }
+
+    /** A read-only little-endian mapping of the file's bytes [start, start + n) (it stays valid after close). */
+    private ByteBuffer map(long start, long n) {
+      if (n > Integer.MAX_VALUE) return null;
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(local.toPath(), java.nio.file.StandardOpenOption.READ)) {
+        return ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, start, n).order(ByteOrder.LITTLE_ENDIAN);
+      } catch (IOException e) {
+        throw NomoatException.io("cannot map " + path + ": " + e.getMessage(), e);
+      }
+    }
+
     /** Every tensor, FP32. */
     public Map<String, INDArray> readAll() {
       Map<String, INDArray> all = new TreeMap<>();
@@ -154,7 +193,7 @@ public final class Safetensors {
       long dataLen = fileLen - 8 - headerLen;
       Map<String, String> metadata = new LinkedHashMap<>();
       Map<String, TensorInfo> tensors = parseHeader(path, header, dataLen, metadata);
-      return new Reader(path, in, 8 + headerLen, metadata, tensors);
+      return new Reader(path, in, 8 + headerLen, metadata, tensors, Storage.localFile(conf, path));
     } catch (RuntimeException e) {
       Storage.closeQuietly(in);
       throw e;

@@ -130,6 +130,12 @@ public final class Storage {
     }
   }
 
+  /** The local file behind p when its file system is the local one (memory mapping is possible), else null. */
+  public static java.io.File localFile(Configuration conf, Path p) {
+    FileSystem fs = rawFileSystem(conf, p);
+    return fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw ? raw.pathToFile(p) : null;
+  }
+
   public static boolean exists(Configuration conf, Path p) {
     try {
       return rawFileSystem(conf, p).exists(p);

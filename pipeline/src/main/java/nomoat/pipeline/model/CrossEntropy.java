@@ -13,8 +13,8 @@ final class CrossEntropy {
   /** Upper bound on chunk rows * vocab (elements of one logits chunk). */
   static final long CHUNK_ELEMENTS = 1L << 24;
 
-  private static void chunk(Gemm gemm, INDArray h, INDArray head, int[] targets, INDArray dh, int from, int to, double[] nll) {
-    INDArray z = gemm.mm(Ops.rows(h, from, to), head, false, true);          // [c, V]
+  private static void chunk(Gemm gemm, INDArray h, FrozenMatrix head, int[] targets, INDArray dh, int from, int to, double[] nll) {
+    INDArray z = head.mulTransposed(gemm, Ops.rows(h, from, to));          // [c, V]
     double[] pts = new double[to - from];
     INDArray p = Kernels.softmaxRows(z, null, targets, from, pts);          // in place: z is gone; p - onehot(target)
     for (int i = 0; i < to - from; i++) {
@@ -22,11 +22,11 @@ final class CrossEntropy {
       // -log p; when p underflows (loss beyond ~69) use logsumexp(z) - z[target] on that row's recomputed logits
       nll[from + i] = pt > 1e-30 ? -Math.log(pt) : exactNll(gemm, Ops.rows(h, from + i, from + i + 1), head, targets[from + i]);
     }
-    if (dh != null) gemm.mmInto(p, head, Ops.rows(dh, from, to), false, false, 1.0, 0.0);
+    if (dh != null) head.mulInto(gemm, p, Ops.rows(dh, from, to), 0.0);
   }
 
-  static double exactNll(Gemm gemm, INDArray hRow, INDArray head, int target) {
-    double[] z = gemm.mm(hRow, head, false, true).toDoubleVector();
+  static double exactNll(Gemm gemm, INDArray hRow, FrozenMatrix head, int target) {
+    double[] z = head.mulTransposed(gemm, hRow).toDoubleVector();
     return logSumExp(z) - z[target];
   }
 
@@ -38,7 +38,7 @@ final class CrossEntropy {
   }
 
   /** Returns -log p(target) per row; when dh [M, H] is given, also writes dLoss/dh for loss = sum of rows. */
-  static double[] forwardBackward(INDArray h, INDArray head, int[] targets, INDArray dh, Gemm gemm, Workspaces workspaces) {
+  static double[] forwardBackward(INDArray h, FrozenMatrix head, int[] targets, INDArray dh, Gemm gemm, Workspaces workspaces) {
     int m = targets.length;
     long vocab = head.rows();
     int chunk = (int) Math.max(1, Math.min(m, CHUNK_ELEMENTS / vocab));

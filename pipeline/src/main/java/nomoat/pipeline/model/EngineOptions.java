@@ -12,8 +12,11 @@ package nomoat.pipeline.model;
  *                           ND4J's own gemm (for comparison)
  * @param workspaces         per-thread ND4J workspaces for a step's activations (off only to debug memory issues)
  * @param attentionTileRows  query positions per causal attention tile (see {@link Attention})
+ * @param recompute          activation recomputation (gradient checkpointing per decoder layer): training keeps only
+ *                           each layer's input and runs the layer's forward again just before its backward (same
+ *                           kernels, same order: the same gradients, bit for bit, for ~1/3 more compute)
  */
-public record EngineOptions(int threads, GemmPath gemm, boolean workspaces, int attentionTileRows) {
+public record EngineOptions(int threads, GemmPath gemm, boolean workspaces, int attentionTileRows, boolean recompute) {
 
   /** Where matrix products go. */
   public enum GemmPath { OPENBLAS, ND4J }
@@ -24,16 +27,23 @@ public record EngineOptions(int threads, GemmPath gemm, boolean workspaces, int 
     if (attentionTileRows < 1) throw new IllegalArgumentException("attention tile rows must be >= 1, got " + attentionTileRows);
   }
 
-  /** One thread per available processor, OpenBLAS, workspaces on, tiles of 256 query positions. */
-  public static EngineOptions defaults() {
-    return new EngineOptions(Runtime.getRuntime().availableProcessors(), GemmPath.OPENBLAS, true, 256);
+  /** Without recomputation. */
+  public EngineOptions(int threads, GemmPath gemm, boolean workspaces, int attentionTileRows) {
+    this(threads, gemm, workspaces, attentionTileRows, false);
   }
 
-  public EngineOptions withThreads(int n) { return new EngineOptions(n, gemm, workspaces, attentionTileRows); }
+  /** One thread per available processor, OpenBLAS, workspaces on, tiles of 256 query positions, no recomputation. */
+  public static EngineOptions defaults() {
+    return new EngineOptions(Runtime.getRuntime().availableProcessors(), GemmPath.OPENBLAS, true, 256, false);
+  }
 
-  public EngineOptions withGemm(GemmPath path) { return new EngineOptions(threads, path, workspaces, attentionTileRows); }
+  public EngineOptions withThreads(int n) { return new EngineOptions(n, gemm, workspaces, attentionTileRows, recompute); }
 
-  public EngineOptions withWorkspaces(boolean on) { return new EngineOptions(threads, gemm, on, attentionTileRows); }
+  public EngineOptions withGemm(GemmPath path) { return new EngineOptions(threads, path, workspaces, attentionTileRows, recompute); }
 
-  public EngineOptions withAttentionTileRows(int rows) { return new EngineOptions(threads, gemm, workspaces, rows); }
+  public EngineOptions withWorkspaces(boolean on) { return new EngineOptions(threads, gemm, on, attentionTileRows, recompute); }
+
+  public EngineOptions withAttentionTileRows(int rows) { return new EngineOptions(threads, gemm, workspaces, rows, recompute); }
+
+  public EngineOptions withRecompute(boolean on) { return new EngineOptions(threads, gemm, workspaces, attentionTileRows, on); }
 }

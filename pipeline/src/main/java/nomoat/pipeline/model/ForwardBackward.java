@@ -54,9 +54,13 @@ public final class ForwardBackward {
     int lowest = layers.size();
     for (DecoderLayer l : layers) if (l.trains(lora)) { lowest = l.index; break; }
 
-    // forward, keeping what backward needs from the lowest trained layer up: x [N, H]
-    DecoderLayer.Cache[] caches = new DecoderLayer.Cache[layers.size()];
-    INDArray x = model.forward(batch.inputIds(), st, caches, lowest);
+    // forward, keeping what backward needs from the lowest trained layer up: x [N, H]. With recomputation only the
+    // layers' inputs are kept, and each layer's forward runs again right before its backward.
+    boolean recompute = model.options().recompute();
+    DecoderLayer.Cache[] caches = recompute ? null : new DecoderLayer.Cache[layers.size()];
+    INDArray[] inputs = recompute ? new INDArray[layers.size()] : null;
+    INDArray x = recompute ? model.forwardKeepingInputs(batch.inputIds(), st, inputs, lowest)
+        : model.forward(batch.inputIds(), st, caches, lowest);
     // loss on the rows that predict a trained token
     int[] rows = batch.lossRows();
     double lossSum = 0;
@@ -74,9 +78,18 @@ public final class ForwardBackward {
           // each layer's backward temporaries live in a scratch workspace reused by the next layer
           DecoderLayer l = layers.get(i);
           INDArray dy = dx;
-          DecoderLayer.Cache c = caches[i];
           boolean needDx = i > lowest;
-          dx = model.workspaces.run("nomoat-backward", () -> model.workspaces.keep(l.backward(dy, c, st, needDx, grads)));
+          INDArray in = recompute ? inputs[i] : null;
+          DecoderLayer.Cache saved = recompute ? null : caches[i];
+          dx = model.workspaces.run("nomoat-backward", () -> {
+            DecoderLayer.Cache c = saved;
+            if (c == null) {                                  // recompute the layer's forward from its input
+              DecoderLayer.Cache[] again = new DecoderLayer.Cache[1];
+              l.forward(in, st, again);
+              c = again[0];
+            }
+            return model.workspaces.keep(l.backward(dy, c, st, needDx, grads));
+          });
         }
       }
     }

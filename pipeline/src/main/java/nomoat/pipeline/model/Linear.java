@@ -11,11 +11,16 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class Linear {
   final String path;      // "model.layers.3.self_attn.q_proj"
-  final INDArray w;       // [out, in]
+  final FrozenMatrix w;   // [out, in], in its stored precision
   final INDArray bias;    // [out] or null
   private final Gemm gemm;
 
+  /** Over an FP32 (or DOUBLE) array. */
   Linear(String path, INDArray w, INDArray bias, Gemm gemm) {
+    this(path, FrozenMatrix.dense(w), bias, gemm);
+  }
+
+  Linear(String path, FrozenMatrix w, INDArray bias, Gemm gemm) {
     this.path = path;
     this.w = w;
     this.bias = bias;
@@ -35,8 +40,8 @@ final class Linear {
    */
   INDArray forward(INDArray x, ActiveLora lora, Cache[] save, INDArray residual) {
     INDArray y;                                                               // [N, out]
-    if (residual == null) y = gemm.mm(x, w, false, true);
-    else gemm.mmInto(x, w, y = Buffers.copyOf(residual), false, true, 1.0, 1.0);
+    if (residual == null) y = w.mulTransposed(gemm, x);
+    else w.mulTransposedInto(gemm, x, y = Buffers.copyOf(residual), 1.0);
     if (bias != null) y.addiRowVector(bias);
     INDArray xd = null, mask = null, u = null;
     if (lora != null) {
@@ -69,8 +74,8 @@ final class Linear {
   /** As above; with dxSum != null (and needDx) dx is added into dxSum, which is returned (sums over branches). */
   INDArray backward(INDArray dy, Cache c, ActiveLora lora, boolean needDx, Grads grads, INDArray dxSum) {
     INDArray dx = null;                                                       // [N, in]
-    if (needDx && dxSum == null) dx = gemm.mm(dy, w, false, false);
-    else if (needDx) gemm.mmInto(dy, w, dx = dxSum, false, false, 1.0, 1.0);
+    if (needDx && dxSum == null) dx = w.mul(gemm, dy);
+    else if (needDx) w.mulInto(gemm, dy, dx = dxSum, 1.0);
     if (lora == null) return dx;
     if (needDx)
       for (int f = 0; f < lora.frozenA.size(); f++) {

@@ -20,8 +20,8 @@ public final class LlamaModel {
   private final EngineOptions options;
   final Gemm gemm;
   final Workspaces workspaces;
-  final INDArray embed;            // [V, H]
-  final INDArray head;             // [V, H]
+  final FrozenMatrix embed;        // [V, H]
+  final FrozenMatrix head;         // [V, H]
   final List<DecoderLayer> layers;
   final RmsNorm finalNorm;
   final double[] invFreq;
@@ -39,8 +39,8 @@ public final class LlamaModel {
     this.gemm = Gemm.of(options.gemm());
     this.workspaces = Workspaces.of(options.workspaces());
     LlamaConfig c = config;
-    embed = weights.get("model.embed_tokens.weight");
-    head = weights.lmHead();
+    embed = weights.stored("model.embed_tokens.weight");
+    head = weights.stored(weights.lmHeadName());
     List<DecoderLayer> ls = new ArrayList<>();
     for (int i = 0; i < c.numLayers(); i++) {
       String p = "model.layers." + i + ".";
@@ -57,7 +57,7 @@ public final class LlamaModel {
 
   private Linear linear(int layer, String module) {
     String path = LlamaWeights.modulePath(layer, module);
-    return new Linear(path, weights.get(path + ".weight"), weights.has(path + ".bias") ? weights.get(path + ".bias") : null, gemm);
+    return new Linear(path, weights.stored(path + ".weight"), weights.has(path + ".bias") ? weights.get(path + ".bias") : null, gemm);
   }
 
   public LlamaConfig config() { return config; }
@@ -71,7 +71,7 @@ public final class LlamaModel {
     return other.equals(options) ? this : new LlamaModel(weights, other);
   }
 
-  public DataType dataType() { return embed.dataType(); }
+  public DataType dataType() { return embed.computeType(); }
 
   /**
    * Fails with a clear message unless every module of the adapter is a projection of this model and its tensors
@@ -81,10 +81,11 @@ public final class LlamaModel {
     for (String path : adapter.a().keySet()) {
       if (!weights.has(path + ".weight"))
         throw new IllegalArgumentException("adapter module '" + path + "' is not a projection of this model (" + config.numLayers() + " layers)");
-      INDArray w = weights.get(path + ".weight"), a = adapter.a().get(path), b = adapter.b().get(path);
+      FrozenMatrix w = weights.stored(path + ".weight");
+      INDArray a = adapter.a().get(path), b = adapter.b().get(path);
       if (a.rank() != 2 || b.rank() != 2 || a.columns() != w.columns() || b.rows() != w.rows() || a.rows() != b.columns())
         throw new IllegalArgumentException("adapter module '" + path + "': A " + java.util.Arrays.toString(a.shape()) + " and B "
-            + java.util.Arrays.toString(b.shape()) + " do not fit weight " + java.util.Arrays.toString(w.shape()) + " (need A [r, in], B [out, r])");
+            + java.util.Arrays.toString(b.shape()) + " do not fit weight [" + w.rows() + ", " + w.columns() + "]" + " (need A [r, in], B [out, r])");
       if (a.dataType() != dataType() || b.dataType() != dataType())
         throw new IllegalArgumentException("adapter module '" + path + "' is " + a.dataType() + "/" + b.dataType() + " but the model runs in " + dataType());
     }
@@ -99,7 +100,7 @@ public final class LlamaModel {
   INDArray embed(int[] ids) {
     for (int id : ids)
       if (id < 0 || id >= config.vocabSize()) throw new IllegalArgumentException("token id " + id + " outside vocab of " + config.vocabSize());
-    return Nd4j.pullRows(embed, 1, ids);
+    return embed.gatherRows(ids);
   }
 
   /** Rotary tables {cos, sin} for the given positions and head count. */
@@ -122,9 +123,23 @@ public final class LlamaModel {
     return x;
   }
 
+  /**
+   * The decoder stack for training with recomputation: as {@link #forward} without caches, keeping only each layer's
+   * input from layer from up (inputs[layer]); every layer's temporaries live in a scratch workspace reused by the next.
+   */
+  INDArray forwardKeepingInputs(int[] ids, DecoderLayer.Step st, INDArray[] inputs, int from) {
+    INDArray x = embed(ids);                                                   // [N, H]
+    for (DecoderLayer l : layers) {
+      if (l.index >= from) inputs[l.index] = x;
+      INDArray in = x;
+      x = workspaces.run("nomoat-forward", () -> workspaces.keep(l.forward(in, st, null)));
+    }
+    return x;
+  }
+
   /** The logits [N, V] of final hidden states x [N, H] (for decoding and tests; training never builds them). */
   INDArray logits(INDArray x) {
-    return gemm.mm(finalNorm.forward(x, null), head, false, true);
+    return head.mulTransposed(gemm, finalNorm.forward(x, null));
   }
 
   /** Everything the layers share during one step over a batch (training and scoring). */

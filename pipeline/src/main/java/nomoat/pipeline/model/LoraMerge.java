@@ -6,22 +6,25 @@ import nomoat.pipeline.lora.LoraAdapter;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Folds adapters into the base: W' = W + sum over adapters of scale * B @ A. The input weights are not modified. */
+/**
+ * Folds adapters into the base: W' = W + sum over adapters of scale * B @ A. The input weights are not modified. Merged
+ * matrices come out in the compute type (FP32); the others stay as the base holds them.
+ */
 public final class LoraMerge {
   private LoraMerge() {}
 
   public static LlamaWeights merge(LlamaWeights base, LoraAdapter... adapters) {
-    Map<String, INDArray> out = new TreeMap<>(base.tensors());
+    Map<String, FrozenMatrix> out = new TreeMap<>(base.storedTensors());
+    Map<String, INDArray> merged = new TreeMap<>();
     for (LoraAdapter ad : adapters)
       for (String path : ad.a().keySet()) {
         String name = path + ".weight";
-        INDArray w = out.get(name);
-        if (w == null) throw new IllegalArgumentException("adapter module " + path + " has no base weight " + name);
-        INDArray merged = w == base.tensors().get(name) ? w.dup() : w;
+        if (!out.containsKey(name)) throw new IllegalArgumentException("adapter module " + path + " has no base weight " + name);
+        INDArray w = merged.computeIfAbsent(name, n -> out.get(n) instanceof FrozenMatrix.Dense d ? d.a.dup() : out.get(n).toDense());
         INDArray a = ad.a().get(path).castTo(w.dataType()), b = ad.b().get(path).castTo(w.dataType());
-        Nd4j.gemm(b, a, merged, false, false, ad.spec().scale(), 1.0);   // [out, r] @ [r, in]
-        out.put(name, merged);
+        Nd4j.gemm(b, a, w, false, false, ad.spec().scale(), 1.0);   // [out, r] @ [r, in]
       }
-    return new LlamaWeights(base.config(), out);
+    merged.forEach((name, w) -> out.put(name, FrozenMatrix.dense(w)));
+    return LlamaWeights.ofStored(base.config(), out);
   }
 }

@@ -9,6 +9,7 @@ import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.io.Storage;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.model.LlamaModel;
+import nomoat.pipeline.model.WeightStorage;
 import nomoat.pipeline.format.LoadedModel;
 import nomoat.pipeline.format.ModelLoader;
 import org.apache.hadoop.conf.Configuration;
@@ -31,26 +32,42 @@ public final class ModelCache {
 
   private static Entry entry;
 
-  /** The base model at {@code uri} as is. */
+  /** The base model at {@code uri} as is, its weights kept as stored. */
   public static LlamaModel get(Configuration conf, String uri) {
-    return entry(conf, uri, "", loaded -> new LlamaModel(loaded.weights())).model();
+    return get(conf, uri, WeightStorage.STORED);
+  }
+
+  /** The base model at {@code uri} as is, its weights kept as {@code storage} says. */
+  public static LlamaModel get(Configuration conf, String uri, WeightStorage storage) {
+    return entry(conf, uri, storage, "", loaded -> new LlamaModel(loaded.weights())).model();
   }
 
   /** The base model at {@code uri}, run with {@code options} (the engine settings change speed, not results). */
   public static LlamaModel get(Configuration conf, String uri, nomoat.pipeline.model.EngineOptions options) {
-    LlamaModel m = get(conf, uri);
+    return get(conf, uri, WeightStorage.STORED, options);
+  }
+
+  /** As above, its weights kept as {@code storage} says. */
+  public static LlamaModel get(Configuration conf, String uri, WeightStorage storage, nomoat.pipeline.model.EngineOptions options) {
+    LlamaModel m = get(conf, uri, storage);
     return m.options().equals(options) ? m : m.withOptions(options);
+  }
+
+  /** {@link #entry(Configuration, String, WeightStorage, String, Function)} with the weights kept as stored. */
+  public static Entry entry(Configuration conf, String uri, String variant, Function<LoadedModel, LlamaModel> transform) {
+    return entry(conf, uri, WeightStorage.STORED, variant, transform);
   }
 
   /**
    * The model at {@code uri} after {@code transform} (e.g. merging adapters); {@code variant} names the transform in the
    * cache key (e.g. the merged adapters' identities).
    */
-  public static synchronized Entry entry(Configuration conf, String uri, String variant, Function<LoadedModel, LlamaModel> transform) {
-    String key = uri + "|" + identity(conf, uri) + "|" + variant;
+  public static synchronized Entry entry(Configuration conf, String uri, WeightStorage storage, String variant,
+                                         Function<LoadedModel, LlamaModel> transform) {
+    String key = uri + "|" + identity(conf, uri) + "|" + storage + "|" + variant;
     if (entry != null && entry.key().equals(key)) return entry;
     entry = null;                                        // let the old model go before loading the new one
-    LoadedModel loaded = ModelLoader.load(conf, uri);
+    LoadedModel loaded = ModelLoader.load(conf, uri, storage);
     entry = new Entry(key, loaded, transform.apply(loaded));
     return entry;
   }
@@ -60,12 +77,18 @@ public final class ModelCache {
    * kept as frozen adapters in the entry), run with {@code options}.
    */
   public static Entry entry(Configuration conf, String uri, BaseAdapters adapters, nomoat.pipeline.model.EngineOptions options) {
+    return entry(conf, uri, adapters, WeightStorage.STORED, options);
+  }
+
+  /** As above, the frozen weights kept as {@code storage} says (merged matrices become FP32). */
+  public static Entry entry(Configuration conf, String uri, BaseAdapters adapters, WeightStorage storage,
+                            nomoat.pipeline.model.EngineOptions options) {
     Entry e;
     synchronized (ModelCache.class) {
-      String key = uri + "|" + identity(conf, uri) + "|" + adapters.cacheVariant(conf);
+      String key = uri + "|" + identity(conf, uri) + "|" + storage + "|" + adapters.cacheVariant(conf);
       if (entry == null || !entry.key().equals(key)) {
         entry = null;
-        LoadedModel loaded = ModelLoader.load(conf, uri);
+        LoadedModel loaded = ModelLoader.load(conf, uri, storage);
         BaseAdapters.Applied applied = adapters.apply(conf, loaded);
         entry = new Entry(key, loaded, applied.model(), applied.stacked());
       }

@@ -1,5 +1,6 @@
 package nomoat.pipeline.format;
 
+import nomoat.pipeline.model.HalfFloats;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.fasterxml.jackson.databind.JsonNode;

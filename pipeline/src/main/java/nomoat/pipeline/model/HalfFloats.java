@@ -1,4 +1,4 @@
-package nomoat.pipeline.format;
+package nomoat.pipeline.model;
 
 /**
  * IEEE half (F16) and bfloat16 (BF16) bit conversions, as PyTorch does them: float -> half/bf16 rounds to
