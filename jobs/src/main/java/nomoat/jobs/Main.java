@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "nomoat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "LoRA instruction tuning of LLaMA-family models on Spark.",
-    subcommands = {PrepareCommand.class, InspectCommand.class, TrainCommand.class, GenerateCommand.class, ExportCommand.class, ReportCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PrepareCommand.class, InspectCommand.class, TrainCommand.class, EstimateCommand.class, GenerateCommand.class, ExportCommand.class, ReportCommand.class, DemoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -57,7 +57,7 @@ class ArchitectureTest {
       .whereLayer("generate").mayOnlyAccessLayers("config", "format", "model", "lora", "data", "tokenize", "io", "base")
       .whereLayer("export").mayOnlyAccessLayers("config", "format", "model", "lora", "io", "base")
       .whereLayer("report").mayOnlyAccessLayers("shard", "io", "cost", "base")
-      .whereLayer("estimate").mayOnlyAccessLayers("format", "model", "lora", "shard", "io", "cost", "base")
+      .whereLayer("estimate").mayOnlyAccessLayers("model", "lora", "shard", "cost", "base")
       .whereLayer("bench").mayNotBeAccessedByAnyLayer();
 
   /** The engine runs on token arrays: templating (Jinjava), tokenizers (DJL) and record formats stay above it. */

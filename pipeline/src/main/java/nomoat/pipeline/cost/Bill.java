@@ -22,11 +22,12 @@ public record Bill(double total, double cpu, double gpu, String currency, long t
   }
 
   /**
-   * The whole run's projected total from its first {@code stepsDone} of {@code totalSteps}: what was spent before the
-   * first step (setup) plus the mean cost of the steps so far times the total step count.
+   * A whole run's projected total: what was spent so far plus the mean cost of this attempt's steps times the steps
+   * still to run. {@code spentAtFirstStep} is what had been spent when this attempt's first step began (setup, and
+   * earlier attempts), so one-off costs are not multiplied.
    */
-  public static double project(double setup, double spent, long stepsDone, long totalSteps) {
-    if (stepsDone <= 0) return spent;
-    return setup + (spent - setup) / stepsDone * totalSteps;
+  public static double project(double spent, double spentAtFirstStep, long stepsThisAttempt, long stepsRemaining) {
+    if (stepsThisAttempt <= 0) return spent;
+    return spent + (spent - spentAtFirstStep) / stepsThisAttempt * stepsRemaining;
   }
 }

@@ -1,5 +1,7 @@
 package nomoat.pipeline.cost;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -66,6 +68,28 @@ public record ComputeUsage(double executorCoreSeconds, double gpuSeconds, double
     return new ComputeUsage(d(m, "executor_core_s"), d(m, "gpu_s"), d(m, "task_s"), l(m, "tasks", 0), d(m, "wall_s"), d(m, "driver_s"),
         d(m, "driver_core_s"), l(m, "tokens_processed", 0), l(m, "tokens_trained", 0), l(m, "peak_executor_jvm_heap_bytes", -1),
         l(m, "peak_executor_rss_bytes", -1), (int) l(m, "attempts", 1));
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** The accounting file's bytes (a run's usage so far, kept beside its checkpoints for resumed attempts). */
+  public byte[] toJson() {
+    try {
+      return JSON.writeValueAsBytes(toMap());
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads {@link #toJson()}'s bytes; null when they are not such a JSON object (e.g. cut short by a kill). */
+  @SuppressWarnings("unchecked")
+  public static ComputeUsage fromJson(byte[] bytes) {
+    try {
+      Object o = JSON.readValue(bytes, Object.class);
+      return o instanceof Map<?, ?> m ? fromMap((Map<String, ?>) m) : null;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   private static double d(Map<String, ?> m, String k) {
