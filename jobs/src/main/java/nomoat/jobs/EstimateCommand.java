@@ -54,17 +54,17 @@ final class EstimateCommand implements Callable<Integer> {
     Configuration hadoop = HadoopConf.from(config.spark());
     TrainInputs in = TrainInputs.openData(hadoop, t.data());
     LlamaConfig shape = ModelLoader.readConfig(hadoop, config.model().path());
-    LoraSpec spec = TrainInputs.checkLora(config.lora(), shape);
+    LoraSpec lora = TrainInputs.checkLora(config.lora(), shape);
 
     int configured = e.executors() > 0 ? e.executors() : t.workers() > 0 ? t.workers() : 8;
     int workers = t.workers() > 0 ? t.workers() : configured;
     Workload work = Workload.of(in.manifest(), workers, t.microBatch(), t.gradAccum(), t.epochs(), t.maxSteps());
     int rowLength = (int) Math.max(2, Math.min(shape.maxPositionEmbeddings(), Math.round(work.meanRowLength())));
-    TrainingFlops flops = TrainingFlops.of(shape, spec, rowLength);
+    TrainingFlops flops = TrainingFlops.of(shape, lora, rowLength);
 
     int cores = e.executorCores() > 0 ? e.executorCores() : Runtime.getRuntime().availableProcessors();
     int threads = Math.min(cores, Runtime.getRuntime().availableProcessors());
-    EngineProbe probe = EngineProbe.run(EngineProbe.probeShape(shape, e.probeMaxParams()), spec, t.microBatch(), rowLength, threads,
+    EngineProbe probe = EngineProbe.run(EngineProbe.probeShape(shape, e.probeMaxParams()), lora, t.microBatch(), rowLength, threads,
         e.probeSteps(), t.seed());
 
     Coordination coordination = new Coordination(e.stepMs(), e.perMbMs(), e.perTaskMs(), "defaults measured on local[2], README \"Cost\"");
@@ -79,7 +79,7 @@ final class EstimateCommand implements Callable<Integer> {
       ns.addAll(List.of(1, 2, 4, 8, 16, 32, 64));
       ns.add(configured);
     }
-    Estimator.Estimate est = Estimator.estimate(config.model().path(), shape, spec.r(), flops, work, probe, cores, coordination,
+    Estimator.Estimate est = Estimator.estimate(config.model().path(), shape, lora.r(), flops, work, probe, cores, coordination,
         config.cost().prices(), List.copyOf(ns));
     PrintWriter out = spec.commandLine().getOut();
     if (json) out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(est.toMap()));
