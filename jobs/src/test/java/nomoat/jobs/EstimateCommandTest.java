@@ -23,7 +23,7 @@ class EstimateCommandTest {
         "--executors", "1,2,4");
     assertEquals(0, r.code(), r.err());
     String out = r.out();
-    assertTrue(out.contains("probe: 3 timed forward+backward steps") && out.contains("the model's full shape"), out);
+    assertTrue(out.contains("probe: 5 timed forward+backward steps") && out.contains("the model's full shape"), out);
     assertTrue(out.contains("20 steps of 8 rows"), out);
     assertTrue(out.contains("cost USD"), out);
     assertEquals(3, out.lines().filter(l -> l.matches("\\s+[124] .*")).count(), out);

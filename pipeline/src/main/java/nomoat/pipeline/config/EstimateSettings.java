@@ -7,7 +7,7 @@ import com.typesafe.config.Config;
  *
  * @param executors     data-parallel executors to predict for; 0 = train.workers, or 8 when that is 0 too
  * @param executorCores cores per executor; 0 = the cores of the machine that runs the estimate
- * @param probeSteps    measured forward+backward steps of the engine (after one warm-up step)
+ * @param probeSteps    measured forward+backward steps of the engine (after a warm-up of 3 s or 3 steps)
  * @param probeMaxParams largest model (base parameters) probed at its full shape; bigger ones are probed with fewer
  *                      layers (same matrix shapes) and scaled by FLOPs
  * @param stepMs        coordination per step that does not grow with the adapter or the executor count (ms)

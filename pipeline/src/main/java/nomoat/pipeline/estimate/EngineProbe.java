@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A short measured run of the engine on this machine: random FP32 weights at the model's shape (or, for a model
  * bigger than {@code maxParams}, the same shape with fewer layers: every matrix product keeps its size, so the FLOP
- * rate carries over), a PEFT-initialised adapter, one warm-up and {@code steps} timed forward+backward passes over a
+ * rate carries over), a PEFT-initialised adapter, a warm-up (3 s or 3 steps, whichever is longer, at most 50 steps) and {@code steps} timed forward+backward passes over a
  * micro-batch of random tokens. The result is the engine's FLOP rate at this shape.
  *
  * @param config        the shape probed (layers may be fewer than the model's)
@@ -30,6 +30,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param flops         the probe's FLOPs per token
  */
 public record EngineProbe(LlamaConfig config, int threads, double secondsPerStep, long tokensPerStep, TrainingFlops flops, int steps) {
+
+  static final double WARMUP_SECONDS = 3.0;
 
   public double flopsPerSecond() { return flops.perToken() * tokensPerStep / secondsPerStep; }
 
@@ -55,7 +57,11 @@ public record EngineProbe(LlamaConfig config, int threads, double secondsPerStep
     LlamaModel model = new LlamaModel(randomWeights(shape, seed), EngineOptions.defaults().withThreads(threads));
     LoraAdapter adapter = LoraInit.create(probeSpec, shape, seed, DataType.FLOAT);
     Batch batch = randomBatch(shape.vocabSize(), rows, rowLength, seed + 1);
-    ForwardBackward.run(model, List.of(), adapter, batch, seed);          // warm-up: JIT, workspaces, BLAS threads
+    // warm-up: HotSpot compiles the engine's kernels during the first steps (seconds of compiler time); at least
+    // WARMUP_SECONDS or 3 steps, at most 50 steps
+    long warmStart = System.nanoTime();
+    for (int i = 0; i < 50 && (i < 3 || System.nanoTime() - warmStart < WARMUP_SECONDS * 1e9); i++)
+      ForwardBackward.run(model, List.of(), adapter, batch, seed);
     double[] t = new double[steps];
     for (int i = 0; i < steps; i++) {
       long t0 = System.nanoTime();
