@@ -76,7 +76,7 @@ public final class Estimator {
       out.add(String.format(Locale.ROOT, "%9s %14s %12s %12s %12s %12s%s", "executors", "tok/s/executor", "step s", "coord s", "wall",
           "core-h", prices.any() ? String.format(Locale.ROOT, " %14s", "cost " + prices.currency()) : ""));
       for (Row r : rows)
-        out.add(String.format(Locale.ROOT, "%9d %,14.0f %12.3f %12.3f %12s %12.4g%s", r.executors(), r.tokensPerSecondPerExecutor(),
+        out.add(String.format(Locale.ROOT, "%9d %14s %12.3f %12.3f %12s %12.4g%s", r.executors(), count(r.tokensPerSecondPerExecutor()),
             r.computeSecondsPerStep(), r.coordinationSecondsPerStep(), duration(r.wallSeconds()), r.executorCoreHours(),
             r.cost() == null ? "" : String.format(Locale.ROOT, " %14.4g", r.cost())));
       return out;
@@ -116,8 +116,8 @@ public final class Estimator {
         Math.round(work.meanRowLength()), probe.threads(), probe.threads() == 1 ? "" : "s",
         scaled ? "a scaled-down shape (" + probe.config().numLayers() + " of " + shape.numLayers() + " layers, same matrices), scaled by FLOPs"
             : "the model's full shape", probe.flopsPerSecond() / 1e9));
-    method.add(String.format(Locale.ROOT, "speed: %.3g FLOPs per token -> %,.0f tokens/s per executor of %d core%s (linear in cores from the probe's %d)",
-        flops.perToken(), perExecutor, executorCores, executorCores == 1 ? "" : "s", probe.threads()));
+    method.add(String.format(Locale.ROOT, "speed: %.3g FLOPs per token -> %s tokens/s per executor of %d core%s (linear in cores from the probe's %d)",
+        flops.perToken(), count(perExecutor), executorCores, executorCores == 1 ? "" : "s", probe.threads()));
     method.add(String.format(Locale.ROOT, "coordination per step: %.1f ms + %.2f ms/MB x %.2f MB + %.2f ms x executors (%s)",
         coordination.stepMs(), coordination.perMbMs(), flops.adapterMegabytes(), coordination.perTaskMs(), coordination.source()));
     method.add("not included: model loading, data scans, validation passes, checkpoints; core-hours are the tasks' compute x cores"
@@ -130,6 +130,11 @@ public final class Estimator {
     if (p.cpuCoreHour() != null) s.add(p.cpuCoreHour() + " " + p.currency() + " per core-hour");
     if (p.gpuHour() != null) s.add(p.gpuHour() + " " + p.currency() + " per GPU-hour");
     return String.join(", ", s);
+  }
+
+  /** 12,345 or 2.34: whole numbers once they are big enough to need no decimals. */
+  static String count(double v) {
+    return String.format(Locale.ROOT, v >= 100 ? "%,.0f" : "%.3g", v);
   }
 
   static String duration(double seconds) {
