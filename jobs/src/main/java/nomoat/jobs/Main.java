@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "nomoat", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "LoRA instruction tuning of LLaMA-family models on Spark.",
     footer = {"", "Benchmarks (prepare, engine, aggregate): bin/nomoat bench --help", "(module bench, not in the app jar)."},
-    subcommands = {PrepareCommand.class, InspectCommand.class, TrainCommand.class, EvaluateCommand.class, GenerateCommand.class, ExportCommand.class, ReportCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {PrepareCommand.class, InspectCommand.class, TrainCommand.class, EvaluateCommand.class, EstimateCommand.class, GenerateCommand.class, ExportCommand.class, ReportCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -64,7 +64,9 @@ final class ReportCommand implements Callable<Integer> {
     Manifest manifest = dataDir == null ? null : Manifest.read(hadoop, new Path(dataDir, Manifest.FILE_NAME).toString());
     String gen = generations != null ? generations : new Path(run, "generations.jsonl").toString();
     List<RunReport.Generation> gens = generations != null || Storage.exists(hadoop, gen) ? readGenerations(hadoop, gen) : List.of();
-    String html = RunReport.html("nomoat run " + new Path(run).getName(), steps, manifest, gens);
+    String runJson = new Path(run, "run.json").toString();
+    RunReport.Compute compute = Storage.exists(hadoop, runJson) ? RunReport.Compute.fromRunJson(runJson, text(hadoop, runJson)) : null;
+    String html = RunReport.html("nomoat run " + new Path(run).getName(), steps, manifest, gens, compute);
     Path target = new Path(run, "report.html"), tmp = new Path(run, ".report.html.tmp");
     Storage.writeBytes(hadoop, tmp.toString(), html.getBytes(StandardCharsets.UTF_8));
     FileSystem fs = Storage.fileSystem(hadoop, target);

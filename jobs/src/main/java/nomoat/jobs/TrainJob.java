@@ -13,6 +13,8 @@ import java.util.Map;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.NomoatConfig;
 import nomoat.pipeline.config.TrainSettings;
+import nomoat.pipeline.cost.ComputeUsage;
+import nomoat.pipeline.cost.RunCost;
 import nomoat.pipeline.format.PeftAdapterDir;
 import nomoat.pipeline.format.Safetensors;
 import nomoat.pipeline.io.ContentFingerprint;
@@ -101,6 +103,8 @@ public final class TrainJob {
     String staging = out.stagingDir();
     List<JavaRDD<?>> cached = new ArrayList<>();
     List<Broadcast<?>> broadcasts = new ArrayList<>();
+    RunCost runCost = new RunCost(config.cost().prices());
+    SparkAccounting acct = null;
     try {
       TrainInputs in = TrainInputs.openData(hadoop, t.data());
       String modelUri = config.model().path();
@@ -130,6 +134,9 @@ public final class TrainJob {
         adapter = restored.adapter();
         console.println("train: resuming from " + restored.dir() + " (step " + restored.state().step() + ")");
       }
+      String accountingFile = TrainLayout.resolve(checkpointDir, ACCOUNTING);
+      long trainedBefore = restored == null ? 0 : trainedTokens(restored.metrics());
+      acct = SparkAccounting.start(spark.sparkContext(), restored == null ? ComputeUsage.NONE : earlierAttempts(hadoop, accountingFile, restored.metrics()));
       AdapterOptimizer optimizer = new AdapterOptimizer(adapter,
           restored != null ? restored.optimizer() : OptimizerState.zerosLike(AdapterParams.of(adapter)), settings(t, totalSteps));
       int vocab = base.config().vocabSize();
@@ -173,6 +180,9 @@ public final class TrainJob {
       long epochOf = -1;
       StepRecord last = null;
       double trainSeconds = 0;
+      long processed = 0, trained = trainedBefore, firstStep = optimizer.state().step();
+      acct.mark();                                      // steps' own usage starts here (the scans are setup)
+      ComputeUsage atFirstStep = acct.usage(0, trainedBefore);
       try (metrics) {
         for (long s = optimizer.state().step(); s < totalSteps; s = optimizer.state().step()) {
           long stepStart = System.nanoTime();
@@ -186,6 +196,7 @@ public final class TrainJob {
             epochRows = byWorker(trainRows, owner, workers);
             epochRows.count();
             owner.destroy();
+            acct.mark();                                // moving rows is the epoch's, not the step's
             epochOf = epoch;
             stepStart = System.nanoTime();
           }
@@ -200,12 +211,21 @@ public final class TrainJob {
           LocalTrainer.StepMetrics m = optimizer.apply(r.sums());
           double stepSeconds = (System.nanoTime() - stepStart) / 1e9, compute = r.slowestComputeNanos() / 1e9;
           trainSeconds += stepSeconds;
+          processed += r.realTokens();
+          trained += m.tokens();
           StepRecord rec = new StepRecord(s + 1, (double) (s + 1) / perEpoch, m.loss(), null, m.lr(), m.gradNorm(), m.tokens(),
               r.realTokens() / stepSeconds, r.paddingShare(), stepSeconds, compute, Math.max(0, stepSeconds - compute), m.skipped());
           boolean lastStep = s + 1 == totalSteps;
-          if (validation != null && (lastStep || (t.evalEvery() > 0 && (s + 1) % t.evalEvery() == 0)))
-            rec = rec.withValLoss(evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, baseAdapters, storage, engine, confB, s + 1, totalSteps));
-          byte[] line = (rec.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
+          if (validation != null && (lastStep || (t.evalEvery() > 0 && (s + 1) % t.evalEvery() == 0))) {
+            WorkerResult v = evaluate(jsc, validation, valPlan, workers, optimizer.adapter(), spec, modelUri, baseAdapters, storage, engine, confB, s + 1, totalSteps);
+            processed += v.realTokens();
+            rec = rec.withValLoss(v.sums().meanLoss());
+          }
+          SparkAccounting.Delta used = acct.mark();
+          Map<String, Number> stepUsage = new LinkedHashMap<>();
+          stepUsage.put("executor_core_s", used.executorCoreSeconds());
+          if (used.gpuSeconds() > 0) stepUsage.put("gpu_s", used.gpuSeconds());
+          byte[] line = (rec.toJsonLine(stepUsage) + "\n").getBytes(StandardCharsets.UTF_8);
           metrics.write(line);
           metrics.flush();
           metricsSoFar.write(line);
@@ -215,19 +235,27 @@ public final class TrainJob {
                 new Checkpoints.TrainerState(next, next / perEpoch, next % perEpoch, seed, out.runId(), hashes),
                 metricsSoFar.toByteArray(), modelUri, t.keepCheckpoints());
           }
+          ComputeUsage soFar = acct.usage(processed, trained);
+          Storage.writeBytes(hadoop, accountingFile, soFar.toJson());   // what a resumed attempt adds to
           if ((s + 1) % t.logEvery() == 0 || lastStep || s == 0)
-            console.println(rec.consoleLine(totalSteps, trainSeconds / (s + 1) * (totalSteps - s - 1)));
+            console.println(rec.consoleLine(totalSteps, trainSeconds / (s + 1 - firstStep) * (totalSteps - s - 1))
+                + runCost.progress(soFar, atFirstStep, s + 1 - firstStep, totalSteps - s - 1));
           last = rec;
         }
       }
       PeftAdapterDir.write(hadoop, TrainLayout.resolve(staging, TrainLayout.ADAPTER), optimizer.adapter(), modelUri, Safetensors.Dtype.F32);
-      TrainLayout.writeRunJson(hadoop, staging, runJson(config, in, base, modelUri, workers, totalSteps, out.runId(), jsc, last, hashes,
-          restored == null ? null : restored.dir()));
+      acct.settle();
+      ComputeUsage used = acct.usage(processed, trained);
+      Map<String, Object> run = runJson(config, in, base, modelUri, workers, totalSteps, out.runId(), jsc, last, hashes,
+          restored == null ? null : restored.dir());
+      run.putAll(runCost.runJson(used));
+      TrainLayout.writeRunJson(hadoop, staging, run);
       Checkpoints.moveInto(hadoop, checkpointDir, staging);
       out.commit();
       Summary summary = new Summary(totalSteps, last == null ? Double.NaN : last.loss(), last == null ? null : last.valLoss(),
           (System.nanoTime() - t0) / 1e9, out.outputUri());
       LOG.info(summary.toString());
+      console.println("train " + runCost.summary(used));
       return summary;
     } catch (IOException e) {
       out.abort();
@@ -236,6 +264,7 @@ public final class TrainJob {
       out.abort();
       throw e;
     } finally {
+      if (acct != null) acct.close();
       cached.forEach(rdd -> rdd.unpersist(false));
       for (Broadcast<?> b : broadcasts) if (b.isValid()) b.destroy();
     }
@@ -267,18 +296,17 @@ public final class TrainJob {
     return perWorker.treeAggregate(null, StepResults::merge, StepResults::merge, 2).result();
   }
 
-  /** Mean validation loss per trained token, scored by the same workers. */
-  private static double evaluate(JavaSparkContext jsc, JavaRDD<WorkerRows> validation, List<int[]> plan, int workers, LoraAdapter adapter,
-                                 LoraSpec spec, String modelUri, BaseAdapters baseAdapters, WeightStorage storage,
-                                 nomoat.pipeline.config.EngineSettings engine, Broadcast<SerializableConfiguration> confB, long step, long total) {
+  /** Validation loss sums and token counts (mean: {@code sums().meanLoss()}), scored by the same workers. */
+  private static WorkerResult evaluate(JavaSparkContext jsc, JavaRDD<WorkerRows> validation, List<int[]> plan, int workers, LoraAdapter adapter,
+                                       LoraSpec spec, String modelUri, BaseAdapters baseAdapters, WeightStorage storage,
+                                       nomoat.pipeline.config.EngineSettings engine, Broadcast<SerializableConfiguration> confB, long step, long total) {
     jsc.setJobDescription("nomoat train validation after step " + step + "/" + total);
-    WorkerResult r = exchange(jsc, validation, workers, AdapterBytes.encode(adapter), (w, mine, bytes) -> {
+    return exchange(jsc, validation, workers, AdapterBytes.encode(adapter), (w, mine, bytes) -> {
       ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, baseAdapters, storage, engine.options());
       List<LoraAdapter> active = new ArrayList<>(m.stacked());
       active.add(AdapterBytes.decode(spec, bytes));
       return WorkerStep.evaluate(m.model(), active, mine, plan, w, workers);
     });
-    return r.sums().meanLoss();
   }
 
   /** The body of one worker's task in a step: its partition's single element and the broadcast adapter bytes. */
@@ -300,6 +328,50 @@ public final class TrainJob {
     } finally {
       adapterB.destroy();
     }
+  }
+
+  /** Beside the checkpoints: the compute the run has used so far, rewritten every step, read by a resumed attempt. */
+  static final String ACCOUNTING = "accounting.json";
+
+  /**
+   * What earlier attempts used: the accounting file they rewrote every step (so steps redone after the checkpoint
+   * count too), or, without one (a checkpoint from elsewhere), the executor core- and GPU-seconds of the
+   * checkpoint's metrics lines.
+   */
+  private static ComputeUsage earlierAttempts(Configuration hadoop, String accountingFile, byte[] restoredMetrics) {
+    ComputeUsage u = Storage.exists(hadoop, accountingFile) ? ComputeUsage.fromJson(Storage.readAllBytes(hadoop, accountingFile, 1 << 20)) : null;
+    if (u != null) return u.withTokens(u.tokensProcessed(), 0);
+    double core = 0, gpu = 0, wall = 0;
+    for (String line : new String(restoredMetrics, StandardCharsets.UTF_8).split("\n")) {
+      Map<String, Object> m = parse(line);
+      core += num(m, "executor_core_s");
+      gpu += num(m, "gpu_s");
+      wall += num(m, "step_s");
+    }
+    return new ComputeUsage(core, gpu, 0, 0, wall, 0, 0, 0, 0, -1, -1, 1);
+  }
+
+  /** Trained tokens of the steps a checkpoint's metrics lines record. */
+  private static long trainedTokens(byte[] metrics) {
+    long n = 0;
+    for (String line : new String(metrics, StandardCharsets.UTF_8).split("\n")) n += (long) num(parse(line), "trained_tokens");
+    return n;
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper LINES = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> parse(String line) {
+    if (line.isBlank()) return Map.of();
+    try {
+      return LINES.readValue(line, Map.class);
+    } catch (IOException e) {
+      return Map.of();
+    }
+  }
+
+  private static double num(Map<String, Object> m, String key) {
+    return m.get(key) instanceof Number n ? n.doubleValue() : 0;
   }
 
   /** Every row of the given shards, keyed by its index in manifest order. */

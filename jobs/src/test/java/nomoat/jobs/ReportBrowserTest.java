@@ -50,7 +50,10 @@ class ReportBrowserTest {
       if (s % 10 == 0) evaluated++;
     }
     Files.writeString(run.resolve("metrics.jsonl"), metrics);
-    Files.writeString(run.resolve("run.json"), "{\"config\":{\"train\":{\"data\":\"" + data.toUri() + "\"}}}");
+    Files.writeString(run.resolve("run.json"), "{\"config\":{\"train\":{\"data\":\"" + data.toUri() + "\"}},"
+        + "\"compute\":{\"executor_core_s\":7200.0,\"gpu_s\":0,\"wall_s\":3700.5,\"driver_s\":120.0,\"tokens_trained\":2000000,"
+        + "\"tokens_processed\":2500000,\"peak_executor_jvm_heap_bytes\":1073741824,\"peak_executor_rss_bytes\":null,\"attempts\":2},"
+        + "\"cost\":{\"currency\":\"EUR\",\"total\":0.08,\"cpu\":0.08,\"gpu\":0,\"per_million_trained_tokens\":0.04}}");
     Files.writeString(run.resolve("generations.jsonl"), "{\"prompt\":\"Name a color.\",\"before\":\"Once upon a time\",\"after\":\"Blue.\"}\n");
     DatasetStats stats = new DatasetStats();
     for (int i = 0; i < 200; i++) {
@@ -89,6 +92,12 @@ class ReportBrowserTest {
     assertTrue(dom.contains("data-reason=\"" + RejectReason.EMPTY_FIELD.code() + "\">3<"), "rejects by reason");
     assertTrue(dom.contains("data-key=\"examples\">200<"));
     assertTrue(dom.contains("Blue."), "generations");
+    // what the run used and cost, from run.json
+    assertTrue(dom.contains("data-key=\"executor_core_h\">2.000<"), "core-hours shown");
+    assertTrue(dom.contains("data-key=\"cost_total\">0.080 EUR<"), "cost shown");
+    assertTrue(dom.contains("data-key=\"cost_per_million_trained_tokens\">0.040 EUR<"), "cost per million trained tokens shown");
+    assertTrue(dom.contains("data-key=\"attempts\">2<"), "attempts shown");
+    assertTrue(dom.contains("data-key=\"peak_executor_jvm_heap_mib\">1024<"), "peak heap shown");
     long bars = count(section(dom, "data-chart=\"length_histogram\""), "<rect");
     assertEquals(stats.coarseHistogram().size(), bars);
 

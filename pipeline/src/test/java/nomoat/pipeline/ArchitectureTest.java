@@ -25,6 +25,7 @@ class ArchitectureTest {
   static final ArchRule layers = layeredArchitecture().consideringOnlyDependenciesInLayers()
       .layer("base").definedBy("nomoat.pipeline")
       .layer("io").definedBy("nomoat.pipeline.io..")
+      .layer("cost").definedBy("nomoat.pipeline.cost..")
       .layer("tokenize").definedBy("nomoat.pipeline.tokenize..")
       .layer("lora").definedBy("nomoat.pipeline.lora..")
       .layer("model").definedBy("nomoat.pipeline.model..")
@@ -39,8 +40,10 @@ class ArchitectureTest {
       .layer("evaluate").definedBy("nomoat.pipeline.evaluate..")
       .layer("export").definedBy("nomoat.pipeline.export..")
       .layer("report").definedBy("nomoat.pipeline.report..")
+      .layer("estimate").definedBy("nomoat.pipeline.estimate..")
       .whereLayer("base").mayNotAccessAnyLayer()
       .whereLayer("io").mayOnlyAccessLayers("base")
+      .whereLayer("cost").mayOnlyAccessLayers("base")
       .whereLayer("tokenize").mayOnlyAccessLayers("base")
       .whereLayer("lora").mayOnlyAccessLayers("base")
       .whereLayer("model").mayOnlyAccessLayers("lora", "base")
@@ -48,13 +51,14 @@ class ArchitectureTest {
       .whereLayer("format").mayOnlyAccessLayers("model", "lora", "tokenize", "io", "base")
       .whereLayer("source").mayOnlyAccessLayers("data", "io", "base")
       .whereLayer("shard").mayOnlyAccessLayers("data", "tokenize", "io", "base")
-      .whereLayer("config").mayOnlyAccessLayers("data", "source", "shard", "format", "model", "lora", "tokenize", "io", "base")
+      .whereLayer("config").mayOnlyAccessLayers("data", "source", "shard", "format", "model", "lora", "tokenize", "io", "cost", "base")
       .whereLayer("prepare").mayOnlyAccessLayers("config", "shard", "source", "data", "tokenize", "io", "base")
       .whereLayer("train").mayOnlyAccessLayers("config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
       .whereLayer("generate").mayOnlyAccessLayers("config", "format", "model", "lora", "data", "tokenize", "io", "base")
       .whereLayer("evaluate").mayOnlyAccessLayers("train", "generate", "config", "format", "model", "lora", "shard", "data", "tokenize", "io", "base")
       .whereLayer("export").mayOnlyAccessLayers("config", "format", "model", "lora", "io", "base")
-      .whereLayer("report").mayOnlyAccessLayers("shard", "io", "base");
+      .whereLayer("report").mayOnlyAccessLayers("shard", "io", "cost", "base")
+      .whereLayer("estimate").mayOnlyAccessLayers("model", "lora", "shard", "cost", "base");
 
   /** The engine runs on token arrays: templating (Jinjava), tokenizers (DJL) and record formats stay above it. */
   @ArchTest

@@ -58,6 +58,8 @@ public final class ConfigLoader {
       throw NomoatException.config(e.getMessage());
     }
     try {
+      CostSettings.from(merged);          // checked here; NomoatConfig.cost() / estimate() read them
+      EstimateSettings.from(merged);
       return new NomoatConfig(SparkSettings.from(merged), PrepareSettings.from(merged), ModelSettings.from(merged),
           LoraSettings.from(merged), TrainSettings.from(merged), ExportSettings.from(merged), GenerateSettings.from(merged), EngineSettings.from(merged),
           EvaluateSettings.from(merged), merged);

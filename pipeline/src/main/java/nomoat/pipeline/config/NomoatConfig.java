@@ -12,4 +12,10 @@ public record NomoatConfig(SparkSettings spark, PrepareSettings prepare, ModelSe
   public Map<String, Object> effective(String path) {
     return ConfigLoader.toMap(raw, path);
   }
+
+  /** The {@code cost} block (prices); checked when the config was loaded. */
+  public CostSettings cost() { return CostSettings.from(raw); }
+
+  /** The {@code estimate} block; checked when the config was loaded. */
+  public EstimateSettings estimate() { return EstimateSettings.from(raw); }
 }

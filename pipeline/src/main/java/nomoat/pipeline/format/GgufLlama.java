@@ -131,6 +131,13 @@ public final class GgufLlama {
     }
   }
 
+  /** Only the model's shape, from the header (metadata and tensor table; the tied-embedding check may read the two tensors). */
+  public static LlamaConfig readConfig(Configuration conf, String uri) {
+    try (Gguf.Reader r = Gguf.open(conf, uri)) {
+      return config(r);
+    }
+  }
+
   /** HF name of a GGUF llama tensor. */
   static String hfName(Gguf.Reader r, String gguf) {
     switch (gguf) {

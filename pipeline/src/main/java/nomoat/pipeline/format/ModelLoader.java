@@ -49,6 +49,19 @@ public final class ModelLoader {
     throw NomoatException.inputData("model " + uri + " is neither a Hugging Face model directory nor a GGUF file");
   }
 
+  /**
+   * Only the model's shape, without reading its weights: a Hugging Face directory's (or a bare) {@code config.json},
+   * or a GGUF file's header (metadata and tensor table).
+   */
+  public static nomoat.pipeline.model.LlamaConfig readConfig(Configuration conf, String uri) {
+    Path p = new Path(uri);
+    if (!Storage.exists(conf, p)) throw NomoatException.inputData("model not found: " + uri);
+    if (Storage.isDirectory(conf, p)) return HfCheckpoint.readConfig(conf, uri);
+    if (startsWithGgufMagic(conf, p)) return GgufLlama.readConfig(conf, uri);
+    if (p.getName().endsWith(".json")) return HfCheckpoint.parseConfig(uri, Storage.readAll(conf, p, 1 << 20));
+    throw NomoatException.inputData("model " + uri + " is neither a Hugging Face model directory (or config.json) nor a GGUF file");
+  }
+
   private static boolean startsWithGgufMagic(Configuration conf, Path p) {
     if (Storage.length(conf, p) < 4) return false;
     byte[] magic = new byte[4];

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import nomoat.pipeline.NomoatException;
+import nomoat.pipeline.cost.Prices;
 import nomoat.pipeline.shard.DatasetStats;
 import nomoat.pipeline.shard.Manifest;
 
@@ -57,8 +58,28 @@ public final class RunReport {
     return Double.NaN;
   }
 
+  /** run.json's "compute" (what the run used) and "cost" (null when no prices were set) objects. */
+  public record Compute(JsonNode compute, JsonNode cost) {
+    /** From run.json's text; null when it has no "compute" object (a run from before accounting). */
+    public static Compute fromRunJson(String where, String runJson) {
+      JsonNode n;
+      try {
+        n = JSON.readTree(runJson);
+      } catch (IOException e) {
+        throw NomoatException.inputData(where + " is not JSON");
+      }
+      if (n == null || !n.path("compute").isObject()) return null;
+      return new Compute(n.get("compute"), n.path("cost").isObject() ? n.get("cost") : null);
+    }
+  }
+
   /** The page. manifest and generations may be null / empty. */
   public static String html(String title, List<Step> steps, Manifest manifest, List<Generation> generations) {
+    return html(title, steps, manifest, generations, null);
+  }
+
+  /** The page with a "Compute and cost" section when {@code compute} is not null. */
+  public static String html(String title, List<Step> steps, Manifest manifest, List<Generation> generations, Compute compute) {
     StringBuilder h = new StringBuilder(64 << 10);
     h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>").append(esc(title)).append("</title>\n<style>")
         .append("body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#222;max-width:1120px}h1{font-size:22px}h2{font-size:17px;margin-top:28px}")
@@ -76,6 +97,7 @@ public final class RunReport {
     chart(h, "tokens_per_s", "Trained tokens / s", steps, Step::tokensPerSecond, "#ff7f0e");
     chart(h, "coordination_share", "Coordination share of step time", steps, Step::coordinationShare, "#8c564b");
     h.append("</div>\n");
+    if (compute != null) compute(h, compute);
     if (manifest != null) dataset(h, manifest);
     if (!generations.isEmpty()) {
       h.append("<h2>Generations</h2>\n<table class=\"generations\"><tr><th>prompt</th><th>before</th><th>after</th></tr>\n");
@@ -143,6 +165,31 @@ public final class RunReport {
           .append(idx.get(i)[0]).append(": ").append(fmt(ys.get(i))).append("</title></circle>");
     }
     h.append("<polyline stroke=\"").append(color).append("\" points=\"").append(pts).append("\"/>").append(dots).append("</svg></div>\n");
+  }
+
+  private static void compute(StringBuilder h, Compute c) {
+    JsonNode u = c.compute();
+    h.append("<h2>Compute and cost</h2>\n<dl class=\"summary compute\">");
+    item(h, "executor_core_h", fmt(u.path("executor_core_s").asDouble(Double.NaN) / 3600));
+    if (u.path("gpu_s").asDouble(0) > 0) item(h, "gpu_h", fmt(u.get("gpu_s").asDouble() / 3600));
+    if (u.path("driver_core_s").asDouble(0) > 0) item(h, "driver_core_h", fmt(u.get("driver_core_s").asDouble() / 3600));
+    item(h, "wall_s", fmt(u.path("wall_s").asDouble(Double.NaN)));
+    item(h, "driver_s_outside_jobs", fmt(u.path("driver_s").asDouble(Double.NaN)));
+    item(h, "tokens_trained", Long.toString(u.path("tokens_trained").asLong()));
+    item(h, "tokens_processed", Long.toString(u.path("tokens_processed").asLong()));
+    if (u.path("peak_executor_rss_bytes").isNumber()) item(h, "peak_executor_rss_mib", fmt(u.get("peak_executor_rss_bytes").asDouble() / 1048576));
+    if (u.path("peak_executor_jvm_heap_bytes").isNumber())
+      item(h, "peak_executor_jvm_heap_mib", fmt(u.get("peak_executor_jvm_heap_bytes").asDouble() / 1048576));
+    item(h, "attempts", Integer.toString(u.path("attempts").asInt(1)));
+    if (c.cost() != null) {
+      String currency = c.cost().path("currency").asText("USD");
+      item(h, "cost_total", Prices.money(c.cost().path("total").asDouble(), currency));
+      if (c.cost().path("per_million_trained_tokens").isNumber())
+        item(h, "cost_per_million_trained_tokens", Prices.money(c.cost().get("per_million_trained_tokens").asDouble(), currency));
+    } else {
+      item(h, "cost_total", "not priced (set cost.cpu-core-hour / cost.gpu-hour)");
+    }
+    h.append("</dl>\n");
   }
 
   private static void dataset(StringBuilder h, Manifest m) {

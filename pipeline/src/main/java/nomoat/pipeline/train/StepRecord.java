@@ -22,6 +22,11 @@ public record StepRecord(long step, double epoch, double loss, Double valLoss, d
   }
 
   public String toJsonLine() {
+    return toJsonLine(java.util.Map.of());
+  }
+
+  /** The line with further numeric fields after the record's own (e.g. the step's compute accounting). */
+  public String toJsonLine(java.util.Map<String, ? extends Number> more) {
     ObjectNode o = JSON.createObjectNode();
     o.put("step", step);
     o.put("epoch", epoch);
@@ -36,6 +41,7 @@ public record StepRecord(long step, double epoch, double loss, Double valLoss, d
     o.put("compute_s", computeSeconds);
     o.put("coordination_s", coordinationSeconds);
     if (skipped) o.put("skipped", true);
+    more.forEach((k, v) -> putNumber(o, k, v.doubleValue()));
     try {
       return JSON.writeValueAsString(o);
     } catch (JsonProcessingException e) {

@@ -1,0 +1,61 @@
+package nomoat.pipeline.estimate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.Map;
+import nomoat.pipeline.NomoatException;
+
+/**
+ * Spark's cost per optimiser step outside the tasks' compute (scheduling, the adapter broadcast, gradients back through
+ * treeAggregate, the driver's update): {@code stepMs + perMbMs × adapter MB + perTaskMs × executors}.
+ *
+ * @param source where the numbers come from, for the estimate's explanation
+ */
+public record Coordination(double stepMs, double perMbMs, double perTaskMs, String source) {
+
+  public double secondsPerStep(double adapterMegabytes, int executors) {
+    return (stepMs + perMbMs * adapterMegabytes + perTaskMs * executors) / 1000.0;
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * Reads measured costs from a {@code nomoat bench train --json-out} file: the first numbers found (anywhere in the
+   * JSON tree) under the keys {@code step_ms} (or {@code fixed_ms}), {@code per_mb_ms} and {@code per_task_ms}; a key
+   * the file lacks keeps {@code defaults}' value. A file with none of them is refused.
+   */
+  public static Coordination fromBenchJson(String where, byte[] json, Coordination defaults) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(json);
+    } catch (IOException e) {
+      throw NomoatException.inputData("estimate.bench-json " + where + " is not JSON: " + e.getMessage());
+    }
+    Double step = find(root, "step_ms"), fixed = find(root, "fixed_ms"), mb = find(root, "per_mb_ms"), task = find(root, "per_task_ms");
+    if (step == null) step = fixed;
+    if (step == null && mb == null && task == null)
+      throw NomoatException.inputData("estimate.bench-json " + where + " has none of step_ms, per_mb_ms, per_task_ms (a `nomoat bench train "
+          + "--json-out` file measures them)");
+    return new Coordination(step != null ? step : defaults.stepMs(), mb != null ? mb : defaults.perMbMs(),
+        task != null ? task : defaults.perTaskMs(), "measured by bench train (" + where + ")");
+  }
+
+  private static Double find(JsonNode n, String key) {
+    if (n == null) return null;
+    if (n.isObject()) {
+      if (n.path(key).isNumber()) return n.get(key).asDouble();
+      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+        Double d = find(it.next().getValue(), key);
+        if (d != null) return d;
+      }
+    } else if (n.isArray()) {
+      for (JsonNode c : n) {
+        Double d = find(c, key);
+        if (d != null) return d;
+      }
+    }
+    return null;
+  }
+}

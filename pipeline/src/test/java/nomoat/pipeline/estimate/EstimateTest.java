@@ -1,0 +1,111 @@
+package nomoat.pipeline.estimate;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import nomoat.pipeline.cost.Prices;
+import nomoat.pipeline.format.HfCheckpoint;
+import nomoat.pipeline.format.ModelLoader;
+import nomoat.pipeline.lora.LoraSpec;
+import nomoat.pipeline.model.LlamaConfig;
+import nomoat.pipeline.shard.DatasetStats;
+import nomoat.pipeline.shard.Manifest;
+import nomoat.pipeline.testing.Fixtures;
+import org.apache.hadoop.conf.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The estimate's inputs and arithmetic: shapes read without weights, FLOPs, the probe, and the table. */
+class EstimateTest {
+  @TempDir Path tmp;
+
+  static final LoraSpec QV8 = new LoraSpec(8, 16, 0.0, Set.of("q_proj", "v_proj"), null, false);
+
+  static LlamaConfig llama(int vocab, int hidden, int inter, int layers, int heads, int kvHeads) {
+    return new LlamaConfig(vocab, hidden, inter, layers, heads, kvHeads, hidden / heads, 1e-5, 10000, null, 2048, false, false, 1, List.of(2), "float16");
+  }
+
+  static Manifest manifest(long rows, long tokens, long trained) {
+    return new Manifest(Manifest.SCHEMA_VERSION, "dev", Instant.now(), new Manifest.Tokenizer("tokenizer.json", "ab".repeat(32)), "alpaca",
+        512, false, new Manifest.Split(42, 0.02, null),
+        Map.of("train", List.of(new Manifest.ShardFile("a", rows / 2, tokens / 2, trained / 2), new Manifest.ShardFile("b", rows - rows / 2,
+            tokens - tokens / 2, trained - trained / 2)), "validation", List.of()), new DatasetStats(), Map.of());
+  }
+
+  @Test
+  void llama7bShapeFromConfigJsonAlone() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("llama-7b"));            // config.json only: no weights, no tokenizer
+    Files.write(dir.resolve("config.json"), HfCheckpoint.configJson(llama(32000, 4096, 11008, 32, 32, 32)));
+    LlamaConfig c = ModelLoader.readConfig(new Configuration(), dir.toString());
+    assertEquals(32, c.numLayers());
+    assertEquals(4096, c.hiddenSize());
+    TrainingFlops f = TrainingFlops.of(c, QV8, 512);
+    assertEquals(4_194_304, f.loraParams(), "PEFT's trainable parameter count for LLaMA-7B q,v r=8");
+    assertEquals(6_738_415_616L, f.baseParams(), 1e-3 * 6.7e9, "LLaMA-7B's 6.74B parameters");
+    // a frozen base needs no weight gradients: ~4 N per token (not full fine-tuning's 6 N) plus attention
+    assertTrue(f.perToken() > 4 * f.matmulParams() && f.perToken() < 4.2 * f.matmulParams(), "FLOPs/token " + f.perToken());
+    assertEquals(16.78, f.adapterMegabytes(), 0.01);
+
+    // too big to probe whole: same matrices, fewer layers
+    LlamaConfig probe = EngineProbe.probeShape(c, 300_000_000L);
+    assertEquals(1, probe.numLayers());
+    assertEquals(c.hiddenSize(), probe.hiddenSize());
+    assertEquals(c.intermediateSize(), probe.intermediateSize());
+    assertSame(c, EngineProbe.probeShape(c, 10_000_000_000L));
+  }
+
+  @Test
+  void backwardStopsAtTheLowestAdaptedLayer() {
+    LlamaConfig c = llama(1000, 256, 688, 8, 4, 4);
+    TrainingFlops all = TrainingFlops.of(c, QV8, 128);
+    TrainingFlops top = TrainingFlops.of(c, new LoraSpec(8, 16, 0, Set.of("q_proj", "v_proj"), List.of(6, 7), false), 128);
+    assertEquals(all.forwardPerToken() - 2.0 * (all.loraParams() - top.loraParams()), top.forwardPerToken(), 1e-6);
+    assertTrue(top.backwardPerToken() < 0.4 * all.backwardPerToken(), top.backwardPerToken() + " vs " + all.backwardPerToken());
+  }
+
+  @Test
+  void stories260kFromItsGgufHeaderWithAMeasuredProbe() {
+    LlamaConfig c = ModelLoader.readConfig(new Configuration(), Fixtures.stories260K().toString());
+    assertEquals(64, c.hiddenSize());
+    assertEquals(5, c.numLayers());
+    assertEquals(512, c.vocabSize());
+    LoraSpec spec = new LoraSpec(4, 8, 0, Set.of("q_proj", "v_proj", "down_proj"), null, false);
+    Workload w = Workload.of(manifest(64, 64 * 40, 64 * 8), 2, 4, 1, 3, -1);
+    assertEquals(8, w.stepsPerEpoch());
+    assertEquals(24, w.steps());
+    assertEquals(40.0, w.meanRowLength());
+    assertEquals(64 * 8 * 3, w.trainedTokens(), 1e-9);
+
+    TrainingFlops f = TrainingFlops.of(c, spec, 40);
+    EngineProbe probe = EngineProbe.run(EngineProbe.probeShape(c, 300_000_000L), spec, 4, 40, 1, 3, 42);
+    assertEquals(c, probe.config(), "small enough to probe at its own shape");
+    assertTrue(probe.secondsPerStep() > 0 && probe.flopsPerSecond() > 1e6, "measured " + probe);
+    Estimator.Estimate e = Estimator.estimate("stories260K.gguf", c, 4, f, w, probe, 1, new Coordination(33, 4.6, 2, "test"),
+        new Prices(0.10, null, "USD"), List.of(1, 2, 4));
+    Estimator.Row one = e.rows().get(0), two = e.rows().get(1);
+    assertEquals(probe.flopsPerSecond() / f.perToken(), one.tokensPerSecondPerExecutor(), 1e-6 * one.tokensPerSecondPerExecutor());
+    assertEquals(w.tokensPerStep() / one.tokensPerSecondPerExecutor(), one.computeSecondsPerStep(), 1e-9);
+    assertEquals(one.computeSecondsPerStep() / 2, two.computeSecondsPerStep(), 1e-9, "two executors share a step's rows");
+    assertEquals((33 + 4.6 * f.adapterMegabytes() + 2 * 2) / 1000, two.coordinationSecondsPerStep(), 1e-12);
+    assertEquals(24 * (two.computeSecondsPerStep() + two.coordinationSecondsPerStep()), two.wallSeconds(), 1e-9);
+    assertEquals(one.executorCoreHours(), two.executorCoreHours(), 1e-12, "the same work on more executors uses the same core-hours");
+    assertEquals(one.executorCoreHours() * 0.10, one.cost(), 1e-12);
+    assertTrue(String.join("\n", e.lines()).contains("the model's full shape"), String.join("\n", e.lines()));
+    assertTrue(e.toMap().containsKey("estimates"));
+  }
+
+  @Test
+  void benchJsonCoordinationReplacesTheDefaults() {
+    Coordination d = new Coordination(33, 4.6, 2, "defaults");
+    Coordination c = Coordination.fromBenchJson("b.json", "{\"coordination\": {\"local\": {\"per_mb_ms\": 3.5, \"per_task_ms\": 1.25}}}".getBytes(), d);
+    assertEquals(33, c.stepMs());
+    assertEquals(3.5, c.perMbMs());
+    assertEquals(1.25, c.perTaskMs());
+    assertThrows(nomoat.pipeline.NomoatException.class, () -> Coordination.fromBenchJson("x.json", "{\"a\": 1}".getBytes(), d));
+  }
+}
