@@ -11,6 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 import nomoat.pipeline.NomoatException;
 import nomoat.pipeline.config.EngineSettings;
+import nomoat.pipeline.cost.ComputeUsage;
+import nomoat.pipeline.cost.RunCost;
 import nomoat.pipeline.config.EvaluateSettings;
 import nomoat.pipeline.data.template.TemplateName;
 import nomoat.pipeline.config.NomoatConfig;
@@ -82,6 +84,7 @@ public final class EvaluateJob {
     CommittedOutput out = CommittedOutput.begin(hadoop, e.output(), force, inputs);
     List<Broadcast<?>> broadcasts = new ArrayList<>();
     JavaRDD<WorkerRows> rows = null;
+    SparkAccounting acct = SparkAccounting.start(jsc.sc(), ComputeUsage.NONE);   // the compute this evaluation uses
     try {
       TrainInputs in = TrainInputs.openData(hadoop, e.data(), "evaluate.data");
       EngineSettings engine = config.engine();
@@ -144,6 +147,9 @@ public final class EvaluateJob {
       run.put("template", in.manifest().template());
       run.put("manifest_sha256", in.manifestSha256());
       run.put("versions", Map.of("nomoat", Main.version(), "spark", jsc.version(), "java", System.getProperty("java.version")));
+      acct.settle();
+      RunCost cost = new RunCost(config.cost().prices());
+      run.putAll(cost.runJson(acct.usage(scores.stream().mapToLong(Evaluation.Score::tokens).sum(), 0)));
       Evaluation.writeSummary(hadoop, out.stagingDir(), Evaluation.summary(run, scores));
       Evaluation.writeGenerations(hadoop, out.stagingDir(), variants, generations);
       out.commit();
@@ -154,6 +160,7 @@ public final class EvaluateJob {
       out.abort();
       throw ex;
     } finally {
+      acct.close();
       if (rows != null) rows.unpersist(false);
       for (Broadcast<?> b : broadcasts) if (b.isValid()) b.destroy();
     }

@@ -113,6 +113,9 @@ class EvaluateJobTest {
       assertEquals(v.get("loss_sum").asDouble() / v.get("tokens").asLong(), v.get("loss").asDouble(), 1e-12);
     }
     assertEquals(tuned.loss(), ev.get("variants").get(1).get("loss").asDouble(), 1e-12);
+    // the compute it used (Spark's task metrics), as train records it
+    assertTrue(ev.get("compute").get("executor_core_s").asDouble() > 0, ev.get("compute").toString());
+    assertEquals(base.tokens() + tuned.tokens(), ev.get("compute").get("tokens_processed").asLong());
 
     // generations.jsonl: one line per prompt, rendered with the data's template (alpaca), before/after for the report
     List<String> lines = Files.readAllLines(dir.resolve(Evaluation.GENERATIONS));
