@@ -131,14 +131,24 @@ public final class ConfigLoader {
     String parent = path.contains(".") ? path.substring(0, path.lastIndexOf('.')) : "";
     String best = null;
     int bestDistance = 3;
-    for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
-      String candidate = e.getKey();
+    for (String candidate : allPaths(reference.root(), "")) {
       String cParent = candidate.contains(".") ? candidate.substring(0, candidate.lastIndexOf('.')) : "";
       if (!cParent.equals(parent)) continue;
       int d = editDistance(leaf, candidate.substring(candidate.lastIndexOf('.') + 1));
       if (d < bestDistance) { bestDistance = d; best = candidate; }
     }
     return best == null ? "" : "; did you mean '" + best + "'?";
+  }
+
+  /** Every leaf path, keys whose default is null included (Config.entrySet leaves those out). */
+  private static java.util.List<String> allPaths(com.typesafe.config.ConfigObject obj, String prefix) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (Map.Entry<String, ConfigValue> e : obj.entrySet()) {
+      String path = prefix + e.getKey();
+      if (e.getValue() instanceof com.typesafe.config.ConfigObject child) out.addAll(allPaths(child, path + "."));
+      else out.add(path);
+    }
+    return out;
   }
 
   static int editDistance(String a, String b) {

@@ -33,5 +33,6 @@ class CostSettingsTest {
     assertTrue(e.getMessage().contains("estimate.probe-steps"), e.getMessage());
     e = assertThrows(NomoatException.class, () -> load("cost.cpu-core-houre=1"));
     assertTrue(e.getMessage().contains("unknown key 'cost.cpu-core-houre'"), e.getMessage());
+    assertTrue(e.getMessage().contains("did you mean 'cost.cpu-core-hour'"), e.getMessage());   // a key whose default is null is suggested too
   }
 }
