@@ -177,6 +177,7 @@ public final class TrainJob {
       int gradAccum = t.gradAccum();
       JavaRDD<WorkerRows> epochRows = null;
       Broadcast<DataPlan> planB = null;
+      Broadcast<int[]> ownerB = null;
       long epochOf = -1;
       StepRecord last = null;
       double trainSeconds = 0;
@@ -188,14 +189,17 @@ public final class TrainJob {
           long stepStart = System.nanoTime();
           long epoch = s / perEpoch, inEpoch = s % perEpoch;
           if (epoch != epochOf) {                       // rows move to their worker once per epoch
-            if (epochRows != null) { epochRows.unpersist(false); planB.destroy(); }
+            if (epochRows != null) { epochRows.unpersist(false); planB.destroy(); ownerB.destroy(); }
             DataPlan plan = DataPlan.epoch(trainLengths, t.microBatch(), t.lengthWindow(), seed, epoch, workers, gradAccum);
             planB = jsc.broadcast(plan);
-            Broadcast<int[]> owner = jsc.broadcast(plan.workerOfRow(trainLengths.length, gradAccum));
+            // Kept for the whole epoch: when an executor is lost, Spark reruns the shuffle that placed its rows, and
+            // that rerun reads the owner of every row again.
+            ownerB = jsc.broadcast(plan.workerOfRow(trainLengths.length, gradAccum));
+            broadcasts.add(planB);
+            broadcasts.add(ownerB);
             jsc.setJobDescription("nomoat train: epoch " + (epoch + 1) + " rows to " + workers + " workers");
-            epochRows = byWorker(trainRows, owner, workers);
+            epochRows = byWorker(trainRows, ownerB, workers);
             epochRows.count();
-            owner.destroy();
             acct.mark();                                // moving rows is the epoch's, not the step's
             epochOf = epoch;
             stepStart = System.nanoTime();
