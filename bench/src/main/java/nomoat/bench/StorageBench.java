@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import nomoat.pipeline.model.RandomWeights;
 import nomoat.pipeline.format.HfCheckpoint;
 import nomoat.pipeline.format.LoadedModel;
 import nomoat.pipeline.format.ModelLoader;
@@ -79,7 +80,7 @@ public final class StorageBench {
   static Map<String, Object> speed(int steps) {
     BenchModel m = BenchModel.B;
     LlamaConfig c = m.toLlamaConfig();
-    LlamaWeights fp32 = RandomLlama.weights(c, 1);
+    LlamaWeights fp32 = RandomWeights.llama(c, 1);
     EngineOptions o = EngineOptions.defaults();
     Map<String, LlamaModel> models = new LinkedHashMap<>();
     models.put("float32", new LlamaModel(fp32, o));

@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import nomoat.pipeline.model.RandomWeights;
 import nomoat.jobs.Main;
 import nomoat.jobs.TrainJob;
 import nomoat.pipeline.config.ConfigLoader;
@@ -85,7 +86,7 @@ public final class TrainBench {
   static String writeModel(Configuration conf, Path dir, BenchModel m, Path tokenizerDir, long seed) {
     LlamaConfig c = m.toLlamaConfig();
     Map<String, byte[]> extra = new LinkedHashMap<>(TokenizerFiles.all(conf, tokenizerDir.toUri().toString()));
-    HfCheckpoint.write(conf, dir.toUri().toString(), RandomLlama.weights(c, seed), Safetensors.Dtype.F32, 2L << 30, extra);
+    HfCheckpoint.write(conf, dir.toUri().toString(), RandomWeights.llama(c, seed), Safetensors.Dtype.F32, 2L << 30, extra);
     return dir.toUri().toString();
   }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import nomoat.pipeline.model.RandomWeights;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.Batch;
@@ -28,7 +29,7 @@ final class TrainStepBench {
   static Map<String, Object> run(BenchArgs a, BenchModel m, String targets) throws java.io.IOException {
     double rssStart = ProcessMemory.now().rssMib();
     LlamaConfig config = m.toLlamaConfig();
-    LlamaModel model = new LlamaModel(RandomLlama.weights(config, a.seed()),
+    LlamaModel model = new LlamaModel(RandomWeights.llama(config, a.seed()),
         EngineOptions.defaults().withThreads(a.threads()).withGemm(a.gemm()));
     LoraSpec spec = new LoraSpec(a.r(), a.alpha(), 0.0, BenchModel.targets(targets), null, false);
     LoraAdapter adapter = nomoat.pipeline.model.LoraInit.create(spec, config, a.seed(), DataType.FLOAT);

@@ -2,9 +2,7 @@ package nomoat.pipeline.estimate;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import nomoat.pipeline.model.Batch;
@@ -12,11 +10,9 @@ import nomoat.pipeline.model.EngineOptions;
 import nomoat.pipeline.model.ForwardBackward;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaModel;
-import nomoat.pipeline.model.LlamaWeights;
+import nomoat.pipeline.model.RandomWeights;
 import nomoat.pipeline.model.LoraInit;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A short measured run of the engine on this machine: random FP32 weights at the model's shape (or, for a model
@@ -54,7 +50,7 @@ public record EngineProbe(LlamaConfig config, int threads, double secondsPerStep
    */
   public static EngineProbe run(LlamaConfig shape, LoraSpec spec, int rows, int rowLength, int threads, int steps, long seed) {
     LoraSpec probeSpec = new LoraSpec(spec.r(), spec.alpha(), spec.dropout(), spec.targetModules(), null, spec.useRslora());
-    LlamaModel model = new LlamaModel(randomWeights(shape, seed), EngineOptions.defaults().withThreads(threads));
+    LlamaModel model = new LlamaModel(RandomWeights.llama(shape, seed), EngineOptions.defaults().withThreads(threads));
     LoraAdapter adapter = LoraInit.create(probeSpec, shape, seed, DataType.FLOAT);
     Batch batch = randomBatch(shape.vocabSize(), rows, rowLength, seed + 1);
     // warm-up: HotSpot compiles the engine's kernels during the first steps (seconds of compiler time); at least
@@ -83,28 +79,5 @@ public record EngineProbe(LlamaConfig config, int threads, double secondsPerStep
       labels.add(x.clone());
     }
     return Batch.of(ids, labels, len);
-  }
-
-  /** N(0, 0.02) matrices and unit RMSNorm weights at the given shape (the values do not change the speed). */
-  static LlamaWeights randomWeights(LlamaConfig c, long seed) {
-    Nd4j.getRandom().setSeed(seed);
-    Map<String, INDArray> t = new TreeMap<>();
-    t.put("model.embed_tokens.weight", normal(c.vocabSize(), c.hiddenSize()));
-    for (int l = 0; l < c.numLayers(); l++) {
-      String p = "model.layers." + l + ".";
-      t.put(p + "input_layernorm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
-      t.put(p + "post_attention_layernorm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
-      for (String m : LoraSpec.ALL_MODULES) {
-        int[] io = LoraInit.inOut(c, m);
-        t.put(LlamaWeights.modulePath(l, m) + ".weight", normal(io[1], io[0]));   // [out, in]
-      }
-    }
-    t.put("model.norm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
-    if (!c.tieWordEmbeddings()) t.put("lm_head.weight", normal(c.vocabSize(), c.hiddenSize()));
-    return new LlamaWeights(c, t);
-  }
-
-  private static INDArray normal(int rows, int cols) {
-    return Nd4j.randn(DataType.FLOAT, rows, cols).muli(0.02);
   }
 }

@@ -1,20 +1,20 @@
-package nomoat.bench;
+package nomoat.pipeline.model;
 
 import java.util.Map;
 import java.util.TreeMap;
-import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
-import nomoat.pipeline.model.LlamaConfig;
-import nomoat.pipeline.model.LlamaWeights;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Random FP32 LLaMA weights as the peer benchmark makes them: N(0, 0.02) matrices, RMSNorm weights 1. */
-public final class RandomLlama {
-  private RandomLlama() {}
+/**
+ * Random FP32 LLaMA weights as the PyTorch peer benchmark makes them: N(0, 0.02) matrices, RMSNorm weights 1. For
+ * measuring speed (the values do not change it): `estimate`'s probe and the benchmarks.
+ */
+public final class RandomWeights {
+  private RandomWeights() {}
 
-  public static LlamaWeights weights(LlamaConfig c, long seed) {
+  public static LlamaWeights llama(LlamaConfig c, long seed) {
     Nd4j.getRandom().setSeed(seed);
     Map<String, INDArray> t = new TreeMap<>();
     t.put("model.embed_tokens.weight", normal(c.vocabSize(), c.hiddenSize()));
@@ -23,9 +23,8 @@ public final class RandomLlama {
       t.put(p + "input_layernorm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
       t.put(p + "post_attention_layernorm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
       for (String m : LoraSpec.ALL_MODULES) {
-        int[] io = nomoat.pipeline.model.LoraInit.inOut(c, m);
-        int[] s = {io[1], io[0]}; // [out, in]
-        t.put(LlamaWeights.modulePath(l, m) + ".weight", normal(s[0], s[1]));
+        int[] io = LoraInit.inOut(c, m);
+        t.put(LlamaWeights.modulePath(l, m) + ".weight", normal(io[1], io[0]));   // [out, in]
       }
     }
     t.put("model.norm.weight", Nd4j.ones(DataType.FLOAT, c.hiddenSize()));
