@@ -51,6 +51,29 @@ public record AdamW(double beta1, double beta2, double eps, double weightDecay) 
     state.advance();
   }
 
+  /**
+   * The same update on packed float values, in place: {@code p}, {@code m}, {@code v} are read and written and {@code g}
+   * read over {@code [0, n)}; {@code t} is the step being taken (1 for the first). Each element is widened to double,
+   * updated with exactly {@link #step}'s operations in the same order, and rounded back to float, so the results are
+   * bitwise those of {@link #step} on FLOAT tensors.
+   */
+  void update(float[] p, float[] g, float[] m, float[] v, int n, double lr, long t) {
+    double bc1 = 1 - Math.pow(beta1, t);
+    double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
+    double stepSize = lr / bc1;
+    double decay = 1 - lr * weightDecay, w = 1 - beta1, oneMinusBeta2 = 1 - beta2;
+    for (int i = 0; i < n; i++) {
+      double gi = g[i];
+      double pi = p[i] * decay;
+      double mi = lerp(m[i], gi, w);
+      double vi = v[i] * beta2 + oneMinusBeta2 * gi * gi;
+      double denom = Math.sqrt(vi) / bc2Sqrt + eps;
+      p[i] = (float) (pi + -stepSize * (mi / denom));
+      m[i] = (float) mi;
+      v[i] = (float) vi;
+    }
+  }
+
   /** torch.lerp: start + w*(end-start) for w < 0.5, else end - (end-start)*(1-w). */
   private static double lerp(double start, double end, double w) {
     return w < 0.5 ? start + w * (end - start) : end - (end - start) * (1 - w);

@@ -73,6 +73,14 @@ public final class GradAccumulator implements Serializable {
   /** Mean loss per trained token (NaN when no tokens were seen). */
   public double meanLoss() { return tokens == 0 ? Double.NaN : lossSum / tokens; }
 
+  /** Names of the tensors summed so far, sorted. */
+  java.util.Set<String> names() { return Collections.unmodifiableSet(gradSums.keySet()); }
+
+  /** The running sum of one tensor (the accumulator's own array: read, do not keep), or null. */
+  double[] sumOf(String name) { return gradSums.get(name); }
+
+  long[] shapeOf(String name) { return shapes.get(name); }
+
   /** The gradient sums as new DOUBLE arrays. */
   public Map<String, INDArray> gradientSums() {
     Map<String, INDArray> out = new TreeMap<>();

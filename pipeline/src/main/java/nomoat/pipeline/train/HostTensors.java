@@ -52,6 +52,23 @@ final class HostTensors {
     return Nd4j.create(f, shape, type);
   }
 
+  /** Whether {@code a} is a packed C-order FLOAT array, which {@link #readFloats} and {@link #writeFloats} take. */
+  static boolean packedFloat(INDArray a) {
+    return a.dataType() == DataType.FLOAT && packed(a);
+  }
+
+  /** Copies a packed FLOAT array's values into {@code into[0, length)}: one bulk copy, no allocation. */
+  static void readFloats(INDArray a, float[] into) {
+    int n = Math.toIntExact(a.length());
+    if (n > 0) new org.bytedeco.javacpp.FloatPointer(a.data().addressPointer()).get(into, 0, n);
+  }
+
+  /** Overwrites a packed FLOAT array with {@code from[0, length)}: one bulk copy, no allocation. */
+  static void writeFloats(INDArray a, float[] from) {
+    int n = Math.toIntExact(a.length());
+    if (n > 0) new org.bytedeco.javacpp.FloatPointer(a.data().addressPointer()).put(from, 0, n);
+  }
+
   static void requireFloatingPoint(String name, INDArray a) {
     DataType t = a.dataType();
     if (t != DataType.FLOAT && t != DataType.DOUBLE)
