@@ -52,18 +52,18 @@ public record AdamW(double beta1, double beta2, double eps, double weightDecay) 
   }
 
   /**
-   * The same update on packed float values, in place: {@code p}, {@code m}, {@code v} are read and written and {@code g}
-   * read over {@code [0, n)}; {@code t} is the step being taken (1 for the first). Each element is widened to double,
+   * The same update on packed float values, in place: {@code p}, {@code m}, {@code v} are read and written over
+   * {@code [0, n)} and {@code g} read over {@code [gFrom, gFrom + n)}; {@code t} is the step being taken (1 for the first). Each element is widened to double,
    * updated with exactly {@link #step}'s operations in the same order, and rounded back to float, so the results are
    * bitwise those of {@link #step} on FLOAT tensors.
    */
-  void update(float[] p, float[] g, float[] m, float[] v, int n, double lr, long t) {
+  void update(float[] p, float[] g, int gFrom, float[] m, float[] v, int n, double lr, long t) {
     double bc1 = 1 - Math.pow(beta1, t);
     double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
     double stepSize = lr / bc1;
     double decay = 1 - lr * weightDecay, w = 1 - beta1, oneMinusBeta2 = 1 - beta2;
     for (int i = 0; i < n; i++) {
-      double gi = g[i];
+      double gi = g[gFrom + i];
       double pi = p[i] * decay;
       double mi = lerp(m[i], gi, w);
       double vi = v[i] * beta2 + oneMinusBeta2 * gi * gi;

@@ -1,5 +1,7 @@
 package nomoat.pipeline.train;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import nomoat.pipeline.lora.LoraAdapter;
@@ -12,8 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>For FLOAT adapters (the usual case) the three passes run over Java float arrays kept from step to step: the mean
  * gradient is written once into a reused per-tensor buffer while the global norm is summed, clipping scales it in place,
- * and AdamW reads parameters and moments with one bulk copy per tensor into reused scratch and writes them back the same
- * way. Every element goes through the same double operations in the same order as {@link GradAccumulator#meanGradients},
+ * and AdamW reads parameters and moments in chunks, one bulk copy each into reused scratch, and writes them back the same
+ * way; chunks are spread over a few threads (the driver's cores are idle while it updates). Every element goes through the same double operations in the same order as {@link GradAccumulator#meanGradients},
  * {@link GradClipping} and {@link AdamW#step}, so results are bitwise theirs (AdapterOptimizerTest); other data types
  * take that path itself.
  */
@@ -24,10 +26,23 @@ public final class AdapterOptimizer {
   private final LocalTrainer.Settings settings;
   /** Mean (then clipped) gradient per tensor, reused every step; allocated on the first float step. */
   private Map<String, float[]> grads;
-  /** Scratch for one tensor's parameters and moments, as long as the largest tensor. */
-  private float[] p, m, v;
+  /** Pieces of at most {@link #chunkSize} elements of the tensors, the unit of AdamW's parallel pass. */
+  private List<Chunk> chunks;
+  /** Per AdamW thread: scratch for one chunk's parameters, first and second moments. */
+  private float[][][] scratch;
+  private final int chunkSize, maxThreads;
+
+  private record Chunk(String name, int from, int n) {}
 
   public AdapterOptimizer(LoraAdapter adapter, OptimizerState state, LocalTrainer.Settings settings) {
+    this(adapter, state, settings, 1 << 16, Math.min(4, Runtime.getRuntime().availableProcessors()));
+  }
+
+  /** With AdamW's pass split into chunks of {@code chunkSize} elements over up to {@code maxThreads} threads. */
+  AdapterOptimizer(LoraAdapter adapter, OptimizerState state, LocalTrainer.Settings settings, int chunkSize, int maxThreads) {
+    if (chunkSize < 1 || maxThreads < 1) throw new IllegalArgumentException("chunk size and threads must be >= 1");
+    this.chunkSize = chunkSize;
+    this.maxThreads = maxThreads;
     this.adapter = adapter;
     this.params = AdapterParams.of(adapter);
     this.state = state;
@@ -72,17 +87,22 @@ public final class AdapterOptimizer {
           for (int i = 0; i < g.length; i++) g[i] = (float) (g[i] * coef);
     }
     long t = state.step() + 1;
-    for (Map.Entry<String, INDArray> e : params.entrySet()) {
-      String name = e.getKey();
-      INDArray pT = e.getValue(), mT = state.m(name), vT = state.v(name);
-      HostTensors.readFloats(pT, p);
-      HostTensors.readFloats(mT, m);
-      HostTensors.readFloats(vT, v);
-      settings.adamW().update(p, grads.get(name), m, v, Math.toIntExact(pT.length()), lr, t);
-      HostTensors.writeFloats(pT, p);
-      HostTensors.writeFloats(mT, m);
-      HostTensors.writeFloats(vT, v);
-    }
+    // AdamW touches each element alone, so chunks of tensors can be updated in parallel without changing a bit
+    int threads = scratch.length;
+    java.util.stream.IntStream.range(0, threads).parallel().forEach(k -> {
+      float[][] s = scratch[k];
+      for (int c = k; c < chunks.size(); c += threads) {
+        Chunk ch = chunks.get(c);
+        INDArray pT = params.get(ch.name), mT = state.m(ch.name), vT = state.v(ch.name);
+        HostTensors.readFloats(pT, ch.from, s[0], ch.n);
+        HostTensors.readFloats(mT, ch.from, s[1], ch.n);
+        HostTensors.readFloats(vT, ch.from, s[2], ch.n);
+        settings.adamW().update(s[0], grads.get(ch.name), ch.from, s[1], s[2], ch.n, lr, t);
+        HostTensors.writeFloats(pT, ch.from, s[0], ch.n);
+        HostTensors.writeFloats(mT, ch.from, s[1], ch.n);
+        HostTensors.writeFloats(vT, ch.from, s[2], ch.n);
+      }
+    });
     state.advance();
     return new LocalTrainer.StepMetrics(step, acc.meanLoss(), norm, lr, acc.tokens(), false);
   }
@@ -106,15 +126,18 @@ public final class AdapterOptimizer {
 
   private void allocate() {
     grads = new TreeMap<>();
+    chunks = new ArrayList<>();
     int max = 0;
     for (Map.Entry<String, INDArray> e : params.entrySet()) {
       int n = Math.toIntExact(e.getValue().length());
       grads.put(e.getKey(), new float[n]);
-      max = Math.max(max, n);
+      for (int from = 0; from < n; from += chunkSize) {
+        int len = Math.min(chunkSize, n - from);
+        chunks.add(new Chunk(e.getKey(), from, len));
+        max = Math.max(max, len);
+      }
     }
-    p = new float[max];
-    m = new float[max];
-    v = new float[max];
+    scratch = new float[Math.max(1, Math.min(maxThreads, chunks.size()))][3][max];
   }
 
   public LoraAdapter adapter() { return adapter; }

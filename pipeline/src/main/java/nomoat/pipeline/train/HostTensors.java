@@ -57,16 +57,16 @@ final class HostTensors {
     return a.dataType() == DataType.FLOAT && packed(a);
   }
 
-  /** Copies a packed FLOAT array's values into {@code into[0, length)}: one bulk copy, no allocation. */
-  static void readFloats(INDArray a, float[] into) {
-    int n = Math.toIntExact(a.length());
-    if (n > 0) new org.bytedeco.javacpp.FloatPointer(a.data().addressPointer()).get(into, 0, n);
+  /** Copies elements {@code [from, from + n)} of a packed FLOAT array into {@code into[0, n)}: one bulk copy. */
+  static void readFloats(INDArray a, long from, float[] into, int n) {
+    if (from < 0 || n < 0 || from + n > a.length()) throw new IndexOutOfBoundsException(from + " + " + n + " of " + a.length());
+    if (n > 0) new org.bytedeco.javacpp.FloatPointer(a.data().addressPointer()).position(from).get(into, 0, n);
   }
 
-  /** Overwrites a packed FLOAT array with {@code from[0, length)}: one bulk copy, no allocation. */
-  static void writeFloats(INDArray a, float[] from) {
-    int n = Math.toIntExact(a.length());
-    if (n > 0) new org.bytedeco.javacpp.FloatPointer(a.data().addressPointer()).put(from, 0, n);
+  /** Overwrites elements {@code [from, from + n)} of a packed FLOAT array with {@code values[0, n)}: one bulk copy. */
+  static void writeFloats(INDArray a, long from, float[] values, int n) {
+    if (from < 0 || n < 0 || from + n > a.length()) throw new IndexOutOfBoundsException(from + " + " + n + " of " + a.length());
+    if (n > 0) new org.bytedeco.javacpp.FloatPointer(a.data().addressPointer()).position(from).put(values, 0, n);
   }
 
   static void requireFloatingPoint(String name, INDArray a) {

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import nomoat.pipeline.lora.LoraAdapter;
 import nomoat.pipeline.lora.LoraSpec;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,15 +25,18 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 class AdapterOptimizerTest {
 
-  /** maxGradNorm: 0 = no clipping; 0.05 = clipping on every step; 1e6 = a norm computed but never clipping. */
+  /**
+   * maxGradNorm: 0 = no clipping; 0.05 = clipping on every step; 1e6 = a norm computed but never clipping. chunk, threads:
+   * AdamW's pass split into chunks that end inside tensors, over several threads, or one chunk per tensor on one thread.
+   */
   @ParameterizedTest
-  @ValueSource(doubles = {0.0, 0.05, 1e6})
-  void floatPathIsBitwiseTheReferenceImplementation(double maxGradNorm) {
+  @CsvSource({"0.0, 65536, 4", "0.05, 65536, 4", "1e6, 65536, 4", "0.05, 7, 3", "0.0, 100, 1"})
+  void floatPathIsBitwiseTheReferenceImplementation(double maxGradNorm, int chunk, int threads) {
     SplittableRandom rnd = new SplittableRandom(7 + (long) (maxGradNorm * 1000));
     LoraAdapter fast = randomAdapter(rnd), slow = copy(fast);
     LocalTrainer.Settings settings = new LocalTrainer.Settings(new AdamW(0.9, 0.95, 1e-8, 0.01),
         new LrSchedule(LrSchedule.Kind.COSINE, 2e-2, 2, 8), maxGradNorm, 42);
-    AdapterOptimizer opt = new AdapterOptimizer(fast, OptimizerState.zerosLike(AdapterParams.of(fast)), settings);
+    AdapterOptimizer opt = new AdapterOptimizer(fast, OptimizerState.zerosLike(AdapterParams.of(fast)), settings, chunk, threads);
     Map<String, INDArray> slowParams = AdapterParams.of(slow);
     OptimizerState slowState = OptimizerState.zerosLike(slowParams);
     int clipped = 0;
