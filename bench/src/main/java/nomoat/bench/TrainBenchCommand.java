@@ -233,7 +233,8 @@ final class TrainBenchCommand implements Callable<Integer> {
   /** A session on {@code url}; for a cluster ({@code executors} != null) one 1-core executor per worker with the executors' memory settings. */
   private static SparkSession session(String url, Integer executors) {
     SparkConf sc = new SparkConf().setMaster(url).setAppName("nomoat bench train")
-        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false");
+        .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
+        .set("spark.task.maxDirectResultSize", nomoat.pipeline.train.TrainingSparkChecks.MAX_DIRECT_RESULT);   // as nomoat's sessions
     String coretype = System.getenv("OPENBLAS_CORETYPE");
     if (coretype != null) sc.set("spark.executorEnv.OPENBLAS_CORETYPE", coretype);
     if (executors != null) {

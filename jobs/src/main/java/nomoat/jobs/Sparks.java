@@ -22,6 +22,9 @@ final class Sparks {
       conf.set("spark.executorEnv.OPENBLAS_CORETYPE", coretype);
     }
     conf.setIfMissing("spark.ui.showConsoleProgress", "false");
+    // train's gradient sums (an adapter's size per task and step) come back in the task's status update rather than
+    // through the block manager; read by executors when they start, so it is set here (TrainingSparkChecks warns)
+    conf.setIfMissing("spark.task.maxDirectResultSize", nomoat.pipeline.train.TrainingSparkChecks.MAX_DIRECT_RESULT);
     try {
       return SparkSession.builder().config(conf).getOrCreate();
     } catch (Exception | LinkageError e) { // Scala throws checked exceptions (ClassNotFoundException) undeclared

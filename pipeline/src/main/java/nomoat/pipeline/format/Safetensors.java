@@ -408,14 +408,21 @@ public final class Safetensors {
     Path what = new Path("in-memory.safetensors");
     List<String> names = new ArrayList<>(new TreeMap<>(values).keySet());
     Map<String, Dtype> types = new TreeMap<>();
+    Map<String, float[]> floats = new TreeMap<>();
     long total = 0;
     for (String name : names) {
-      Dtype d = Dtype.F32;
-      for (double v : values.get(name)) {
-        if ((double) (float) v != v) { d = Dtype.F64; break; }   // NaN lands here too: F64 keeps its bits
+      double[] v = values.get(name);
+      float[] f = new float[v.length];                 // rounded and checked in one pass
+      boolean exact = true;
+      for (int i = 0; i < v.length; i++) {
+        float x = (float) v[i];
+        f[i] = x;
+        exact &= x == v[i];                            // NaN fails this too: F64 keeps its bits
       }
+      Dtype d = exact ? Dtype.F32 : Dtype.F64;
+      if (exact) floats.put(name, f);
       types.put(name, d);
-      total += (long) values.get(name).length * d.bytes;
+      total += (long) v.length * d.bytes;
     }
     byte[] head = header(what, names, types::get, metadata, shapes);
     total += 8L + head.length;
@@ -428,10 +435,8 @@ public final class Safetensors {
         out.asDoubleBuffer().put(v);
         out.position(out.position() + 8 * v.length);
       } else {
-        float[] f = new float[v.length];
-        for (int i = 0; i < f.length; i++) f[i] = (float) v[i];
-        out.asFloatBuffer().put(f);
-        out.position(out.position() + 4 * f.length);
+        out.asFloatBuffer().put(floats.get(name));
+        out.position(out.position() + 4 * v.length);
       }
     }
     return out.array();

@@ -30,6 +30,12 @@ public final class TrainingSparkChecks {
   /** Spark's defaults for the keys checked here. */
   static final long DEFAULT_MAX_RESULT_SIZE = 1L << 30;   // spark.driver.maxResultSize = 1g
   static final long DEFAULT_RPC_MAX_MIB = 128;            // spark.rpc.message.maxSize = 128 (MiB)
+  static final long DEFAULT_MAX_DIRECT_RESULT = 1L << 20; // spark.task.maxDirectResultSize = 1m
+  /**
+   * What nomoat's sessions set spark.task.maxDirectResultSize to (unless set): a task's gradient sums then travel in its
+   * status update (Spark caps this at spark.rpc.message.maxSize) instead of through the block manager.
+   */
+  public static final String MAX_DIRECT_RESULT = "128m";
   static final long MIN_OVERHEAD = 384L << 20;            // executor memory overhead floor, 384 MiB
   static final double DEFAULT_OVERHEAD_FACTOR = 0.10;
 
@@ -93,6 +99,11 @@ public final class TrainingSparkChecks {
       warnings.add("spark.rpc.message.maxSize=" + rpcMiB + " (MiB) is below one task's gradient result (" + mib(resultBytes)
           + "): results go through the block manager, one more fetch per task and step; set it to "
           + Math.min(2047, ceilDiv(resultBytes, 1L << 20) + 1) + " if that costs time");
+    else if (in.adapterBytes() > bytes(conf, "spark.task.maxDirectResultSize", DEFAULT_MAX_DIRECT_RESULT, 1))
+      warnings.add("spark.task.maxDirectResultSize=" + conf.getOrDefault("spark.task.maxDirectResultSize", "1m") + " is below one task's"
+          + " gradient result (at least " + mib(in.adapterBytes()) + "): every result goes through the executor's block manager and"
+          + " is fetched back, several round trips per task and step; set it (before the executors start) to " + MAX_DIRECT_RESULT
+          + ", as nomoat's own sessions do");
 
     // ND4J keeps the model off the Java heap: YARN and Kubernetes kill an executor whose off-heap use exceeds its overhead.
     long executorMemory = bytes(conf, "spark.executor.memory", 1L << 30, 1L << 20);

@@ -103,7 +103,20 @@ class TrainingSparkChecksTest {
     assertTrue(r.warnings().get(0).startsWith("spark.rpc.message.maxSize=128 (MiB) is below one task's gradient result (200.0 MiB)"),
         r.warnings().toString());
     assertTrue(r.warnings().get(0).endsWith("set it to 201 if that costs time"), r.warnings().get(0));
-    assertEquals(List.of(), check(good("spark.rpc.message.maxSize", "256"), big).warnings());
+    assertEquals(List.of(), check(good("spark.rpc.message.maxSize", "256", "spark.task.maxDirectResultSize", "128m"), big).warnings());
+  }
+
+  @Test
+  void resultsAboveTheDirectResultSizeWarn() {
+    TrainingSparkChecks.Inputs mid = new TrainingSparkChecks.Inputs(16 * MIB, 100 * MIB, 2, 2);    // a 7B q,v r=8 adapter
+    TrainingSparkChecks.Result r = check(good(), mid);                                            // Spark's default: 1m
+    assertTrue(r.ok(), r.toString());
+    assertEquals(1, r.warnings().size(), r.warnings().toString());
+    assertTrue(r.warnings().get(0).startsWith("spark.task.maxDirectResultSize=1m is below one task's gradient result (at least 16.0 MiB)"),
+        r.warnings().get(0));
+    assertTrue(r.warnings().get(0).contains("set it (before the executors start) to " + TrainingSparkChecks.MAX_DIRECT_RESULT), r.warnings().get(0));
+    assertEquals(List.of(), check(good("spark.task.maxDirectResultSize", TrainingSparkChecks.MAX_DIRECT_RESULT), mid).warnings());
+    assertEquals(List.of(), check(good(), SMALL).warnings(), "a 0.6 MB adapter's results fit Spark's default");
   }
 
   @Test
