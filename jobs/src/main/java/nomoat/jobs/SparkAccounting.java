@@ -7,6 +7,7 @@ import org.apache.spark.SparkContext;
 import org.apache.spark.executor.ExecutorMetrics;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.scheduler.SparkListenerExecutorMetricsUpdate;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -42,6 +43,7 @@ public final class SparkAccounting extends SparkListener implements AutoCloseabl
   private double runSeconds, coreSeconds, gpuSeconds, jobSeconds;
   private long tasks, peakHeap = -1, peakRss = -1, runningJobs, jobsStartedAt;
   private double markCore, markGpu;
+  private long markersPosted, markersSeen;
 
   private SparkAccounting(SparkContext sc, ComputeUsage before) {
     this.sc = sc;
@@ -88,6 +90,29 @@ public final class SparkAccounting extends SparkListener implements AutoCloseabl
   }
 
   @Override
+  public void onOtherEvent(SparkListenerEvent event) {
+    if (event instanceof Marker m && m.owner == this)
+      synchronized (this) {
+        markersSeen = Math.max(markersSeen, m.id);
+        notifyAll();
+      }
+  }
+
+  /** Posted by {@link #mark}; every listener but the one that posted it ignores it, and it stays out of the event log. */
+  private static final class Marker implements SparkListenerEvent {
+    final transient SparkAccounting owner;
+    final long id;
+
+    Marker(SparkAccounting owner, long id) {
+      this.owner = owner;
+      this.id = id;
+    }
+
+    @Override
+    public boolean logEvent() { return false; }
+  }
+
+  @Override
   public synchronized void onJobStart(SparkListenerJobStart start) {
     if (runningJobs++ == 0) jobsStartedAt = start.time();
   }
@@ -116,10 +141,33 @@ public final class SparkAccounting extends SparkListener implements AutoCloseabl
   /** Executor core-seconds and GPU-seconds since the previous mark (a step's own usage). */
   public record Delta(double executorCoreSeconds, double gpuSeconds) {}
 
-  /** Settles, then returns the usage since the previous call. */
+  /**
+   * Returns the usage since the previous call, once this listener has seen every event posted before the call: the
+   * tasks of every job that has returned (Spark posts a job's task ends before its job end, and both before the job's
+   * caller wakes). Waits for this listener's own queue only, by posting a marker event and waiting for it, not for
+   * every queue to drain as {@link #settle} does (the event log and the UI's store may lag behind without holding up
+   * a training step).
+   */
   public Delta mark() {
-    settle();
+    long k;
     synchronized (this) {
+      k = ++markersPosted;
+    }
+    sc.listenerBus().post(new Marker(this, k));
+    synchronized (this) {
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      try {
+        while (markersSeen < k) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            LOG.warn("compute accounting: Spark's listener bus did not deliver in 10 s; the last tasks are counted later");
+            break;
+          }
+          wait(Math.max(1, left / 1_000_000));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       Delta d = new Delta(coreSeconds - markCore, gpuSeconds - markGpu);
       markCore = coreSeconds;
       markGpu = gpuSeconds;

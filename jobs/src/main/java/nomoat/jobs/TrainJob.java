@@ -182,6 +182,7 @@ public final class TrainJob {
       StepRecord last = null;
       double trainSeconds = 0;
       long processed = 0, trained = trainedBefore, firstStep = optimizer.state().step();
+      long accountingWritten = System.nanoTime();
       acct.mark();                                      // steps' own usage starts here (the scans are setup)
       ComputeUsage atFirstStep = acct.usage(0, trainedBefore);
       try (metrics) {
@@ -240,7 +241,11 @@ public final class TrainJob {
                 metricsSoFar.toByteArray(), modelUri, t.keepCheckpoints());
           }
           ComputeUsage soFar = acct.usage(processed, trained);
-          Storage.writeBytes(hadoop, accountingFile, soFar.toJson());   // what a resumed attempt adds to
+          boolean checkpointed = t.checkpointEvery() > 0 && (s + 1) % t.checkpointEvery() == 0;
+          if (lastStep || checkpointed || System.nanoTime() - accountingWritten >= ACCOUNTING_EVERY_NANOS) {
+            Storage.writeBytes(hadoop, accountingFile, soFar.toJson());   // what a resumed attempt adds to
+            accountingWritten = System.nanoTime();
+          }
           if ((s + 1) % t.logEvery() == 0 || lastStep || s == 0)
             console.println(rec.consoleLine(totalSteps, trainSeconds / (s + 1 - firstStep) * (totalSteps - s - 1))
                 + runCost.progress(soFar, atFirstStep, s + 1 - firstStep, totalSteps - s - 1));
@@ -334,11 +339,17 @@ public final class TrainJob {
     }
   }
 
-  /** Beside the checkpoints: the compute the run has used so far, rewritten every step, read by a resumed attempt. */
+  /**
+   * Beside the checkpoints: the compute the run has used so far, read by a resumed attempt. Rewritten at each checkpoint,
+   * at the last step and otherwise at most every {@link #ACCOUNTING_EVERY_NANOS}: one file write took 30–180 ms on a busy
+   * local disk (more on HDFS or S3), a cost per step outside the step's own time; a killed attempt's last seconds may go
+   * uncounted.
+   */
   static final String ACCOUNTING = "accounting.json";
+  static final long ACCOUNTING_EVERY_NANOS = 10_000_000_000L;
 
   /**
-   * What earlier attempts used: the accounting file they rewrote every step (so steps redone after the checkpoint
+   * What earlier attempts used: the accounting file they rewrote (so steps redone after the checkpoint mostly
    * count too), or, without one (a checkpoint from elsewhere), the executor core- and GPU-seconds of the
    * checkpoint's metrics lines.
    */
