@@ -175,6 +175,8 @@ public final class TrainJob {
       }
       long seed = t.seed();
       int gradAccum = t.gradAccum();
+      // the executors' model cache key, listed once here instead of on storage by every task of every step
+      String modelIdentity = ModelCache.identity(hadoop, modelUri), adaptersVariant = baseAdapters.cacheVariant(hadoop);
       JavaRDD<WorkerRows> epochRows = null;
       Broadcast<DataPlan> planB = null;
       Broadcast<int[]> ownerB = null;
@@ -209,7 +211,8 @@ public final class TrainJob {
           long step = s;
           jsc.setJobDescription("nomoat train step " + (s + 1) + "/" + totalSteps);
           WorkerResult r = exchange(jsc, epochRows, workers, AdapterBytes.encode(optimizer.adapter()), (w, mine, bytes) -> {
-            ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, baseAdapters, storage, engine.options().withRecompute(recompute));
+            ModelCache.Entry m = ModelCache.entry(confB.value().value(), modelUri, modelIdentity, baseAdapters, adaptersVariant, storage,
+                engine.options().withRecompute(recompute));
             LoraAdapter a = AdapterBytes.decode(spec, bytes);
             return WorkerStep.train(m.model(), m.stacked(), a, mine, stepPlan.value(), step, inEpoch, w, gradAccum, seed);
           });

@@ -83,9 +83,19 @@ public final class ModelCache {
   /** As above, the frozen weights kept as {@code storage} says (merged matrices become FP32). */
   public static Entry entry(Configuration conf, String uri, BaseAdapters adapters, WeightStorage storage,
                             nomoat.pipeline.model.EngineOptions options) {
+    return entry(conf, uri, identity(conf, uri), adapters, adapters.cacheVariant(conf), storage, options);
+  }
+
+  /**
+   * As above with the cache key's file identities given: {@code identity} of the model ({@link #identity}) and
+   * {@code adaptersVariant} ({@link BaseAdapters#cacheVariant}), listed once by the train driver for the whole run rather
+   * than by every task of every step (a status and a listing per call: NameNode round trips on HDFS, requests on S3).
+   */
+  public static Entry entry(Configuration conf, String uri, String identity, BaseAdapters adapters, String adaptersVariant,
+                            WeightStorage storage, nomoat.pipeline.model.EngineOptions options) {
     Entry e;
     synchronized (ModelCache.class) {
-      String key = uri + "|" + identity(conf, uri) + "|" + storage + "|" + adapters.cacheVariant(conf);
+      String key = uri + "|" + identity + "|" + storage + "|" + adaptersVariant;
       if (entry == null || !entry.key().equals(key)) {
         entry = null;
         LoadedModel loaded = ModelLoader.load(conf, uri, storage);
