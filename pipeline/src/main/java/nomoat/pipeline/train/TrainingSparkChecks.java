@@ -32,10 +32,12 @@ public final class TrainingSparkChecks {
   static final long DEFAULT_RPC_MAX_MIB = 128;            // spark.rpc.message.maxSize = 128 (MiB)
   static final long DEFAULT_MAX_DIRECT_RESULT = 1L << 20; // spark.task.maxDirectResultSize = 1m
   /**
-   * What nomoat's sessions set spark.task.maxDirectResultSize to (unless set): a task's gradient sums then travel in its
-   * status update (Spark caps this at spark.rpc.message.maxSize) instead of through the block manager.
+   * What nomoat's sessions set spark.task.maxDirectResultSize to (unless set): a task's gradient sums up to this size
+   * then travel in its status update instead of through the block manager. Not higher: a direct result is copied once
+   * more on the executor's heap, and 128m made 512 MB executors run out of heap on 67 MB merged results (tree level,
+   * F64 sums of a 16.8 MB adapter).
    */
-  public static final String MAX_DIRECT_RESULT = "128m";
+  public static final String MAX_DIRECT_RESULT = "32m";
   static final long MIN_OVERHEAD = 384L << 20;            // executor memory overhead floor, 384 MiB
   static final double DEFAULT_OVERHEAD_FACTOR = 0.10;
 
