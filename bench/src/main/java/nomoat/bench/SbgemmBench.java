@@ -79,7 +79,8 @@ public final class SbgemmBench implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (reps < 1 || threads < 1) throw new NomoatException(NomoatException.ExitCode.USAGE, "bench sbgemm: --reps and --threads must be at least 1");
+    for (Object[] o : new Object[][] {{"--reps", reps}, {"--threads", threads}})
+      if ((int) o[1] < 1) throw new NomoatException(NomoatException.ExitCode.USAGE, "bench sbgemm: " + o[0] + " must be at least 1, got " + o[1]);
     List<Shape> all = new ArrayList<>();
     for (String s : shapeSets) {
       try {
