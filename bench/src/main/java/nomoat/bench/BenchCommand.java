@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
  * exit codes. A new benchmark is a picocli command class in this package, listed in {@code subcommands} below.
  */
 @Command(name = "nomoat bench", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = "Benchmarks: prepare throughput, engine training step, gradient aggregation, Spark's cost to training.",
-    subcommands = {BenchCommand.Prepare.class, EngineBench.class, AggregateCommand.class, TrainBenchCommand.class})
+    description = "Benchmarks: prepare throughput, engine training step, gradient aggregation, Spark's cost to training, BF16 GEMM, activation recomputation.",
+    subcommands = {BenchCommand.Prepare.class, EngineBench.class, AggregateCommand.class, TrainBenchCommand.class,
+        SbgemmBench.class, RecomputeBench.class})
 public final class BenchCommand implements Runnable {
   @Spec CommandSpec spec;
 

@@ -76,6 +76,10 @@ public final class EngineBench implements Callable<Integer> {
   @Option(names = "--gemm", paramLabel = "GEMM", defaultValue = "openblas",
       description = "The engine's matrix products: ${COMPLETION-CANDIDATES} (straight through cblas, or ND4J's gemm; default ${DEFAULT-VALUE}).")
   Gemm gemm;
+  @Option(names = "--weights-dtype", paramLabel = "DTYPE", defaultValue = "float32", description = {
+      "Storage of the frozen weights: float32, bfloat16, float16 (the random FP32 model converted as "
+          + "model.weights-dtype would; products widen tiles to FP32) (default ${DEFAULT-VALUE})."})
+  String weightsDtype;
   @Option(names = "--json-out", paramLabel = "FILE", description = "Also write every result as JSON to FILE.")
   String jsonOut;
   @Option(names = "--child-jvm-opt", paramLabel = "OPT", description = "Extra JVM option for each measured child (repeatable; wins over the defaults).")
@@ -136,13 +140,19 @@ public final class EngineBench implements Callable<Integer> {
         throw usage("--targets: " + e.getMessage());
       }
     }
+    StorageMode storage;
+    try {
+      storage = StorageMode.named(weightsDtype);
+    } catch (IllegalArgumentException e) {
+      throw usage("--weights-dtype: " + e.getMessage());
+    }
     for (Object[] o : new Object[][] {{"--steps", steps == null ? 1 : steps}, {"--r", r}, {"--threads", threads}})
       if ((int) o[1] < 1) throw usage(o[0] + " must be at least 1, got " + o[1]);
     for (Object[] o : new Object[][] {{"--warmup", warmup}, {"--retries", retries}, {"--jit-settle", jitSettle}})
       if ((int) o[1] < 0) throw usage(o[0] + " must be at least 0, got " + o[1]);
     return new BenchArgs(List.copyOf(configs), List.copyOf(targets), steps, warmup, r, alpha, threads, seed, jsonOut, child,
         config, List.copyOf(childJvmOpts), profile, retries, maxForeign, jitSettle,
-        gemm == Gemm.nd4j ? EngineOptions.GemmPath.ND4J : EngineOptions.GemmPath.OPENBLAS);
+        gemm == Gemm.nd4j ? EngineOptions.GemmPath.ND4J : EngineOptions.GemmPath.OPENBLAS, storage);
   }
 
   private static NomoatException usage(String message) {
@@ -167,6 +177,7 @@ public final class EngineBench implements Callable<Integer> {
     host.put("nproc", Runtime.getRuntime().availableProcessors());
     host.put("java", System.getProperty("java.version"));
     host.put("openblas_coretype", System.getenv().getOrDefault("OPENBLAS_CORETYPE", "(OpenBLAS autodetect)"));
+    host.put("weights_dtype", a.weightsDtype().cliName);
     host.put("loadavg_before", loadavg());
     results.put("host", host);
 
@@ -189,9 +200,10 @@ public final class EngineBench implements Callable<Integer> {
         r.put("pct_of_sgemm_peak", 100.0 * gflops / peak);
         r.put("loadavg_after", loadavg());
         runs.add(r);
-        out.printf("nomoat config %s LoRA %s (r=%d, %s trainable): %.0f tok/s (step median %.3f s, min %.3f, "
+        out.printf("nomoat config %s LoRA %s, %s weights (%.0f MiB): %.0f tok/s (step median %.3f s, min %.3f, "
                 + "max %.3f), %.1f GFLOP/s = %.0f%% of SGEMM peak, peak RSS %.0f MiB (after model build %.0f MiB), "
-                + "loss %.3f->%.3f; other processes used %.0f%% of the CPUs meanwhile%n", cfg, tgt, a.r(), r.get("params_lora"), num(r, "tokens_per_s_median"),
+                + "loss %.3f->%.3f; other processes used %.0f%% of the CPUs meanwhile%n", cfg, tgt, r.get("weights_dtype"),
+            num(r, "weights_bytes") / (1 << 20), num(r, "tokens_per_s_median"),
             num(r, "step_s_median"), num(r, "step_s_min"), num(r, "step_s_max"), gflops, num(r, "pct_of_sgemm_peak"),
             num(r, "peak_rss_mib"), num(r, "rss_after_model_mib"), num(r, "loss_first"), num(r, "loss_last"),
             100 * num(r, "foreign_cpu_share_during_run"));
@@ -244,7 +256,8 @@ public final class EngineBench implements Callable<Integer> {
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(EngineBench.class.getName());
-    cmd.addAll(List.of("--threads", Integer.toString(a.threads()), "--gemm", a.gemm().name().toLowerCase(java.util.Locale.ROOT)));
+    cmd.addAll(List.of("--threads", Integer.toString(a.threads()), "--gemm", a.gemm().name().toLowerCase(java.util.Locale.ROOT),
+        "--weights-dtype", a.weightsDtype().cliName));
     cmd.addAll(childArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
     pb.environment().put("OMP_NUM_THREADS", Integer.toString(a.threads()));

@@ -29,7 +29,11 @@ final class TrainStepBench {
   static Map<String, Object> run(BenchArgs a, BenchModel m, String targets) throws java.io.IOException {
     double rssStart = ProcessMemory.now().rssMib();
     LlamaConfig config = m.toLlamaConfig();
-    LlamaModel model = new LlamaModel(RandomWeights.llama(config, a.seed()),
+    // Converted from the FP32 draw (the same model in every mode); the FP32 copy is garbage once converted, and the
+    // GC below frees its off-heap arrays before the steps start (peak RSS still counts the moment both existed).
+    nomoat.pipeline.model.LlamaWeights weights = a.weightsDtype().apply(RandomWeights.llama(config, a.seed()));
+    System.gc();
+    LlamaModel model = new LlamaModel(weights,
         EngineOptions.defaults().withThreads(a.threads()).withGemm(a.gemm()));
     LoraSpec spec = new LoraSpec(a.r(), a.alpha(), 0.0, BenchModel.targets(targets), null, false);
     LoraAdapter adapter = nomoat.pipeline.model.LoraInit.create(spec, config, a.seed(), DataType.FLOAT);
@@ -87,6 +91,8 @@ final class TrainStepBench {
     out.put("seq", m.seq());
     out.put("batch", m.batch());
     out.put("r", a.r());
+    out.put("weights_dtype", a.weightsDtype().cliName);
+    out.put("weights_bytes", weights.storedBytes());
     out.put("alpha", a.alpha());
     out.put("params_total", model.weights().storedTensors().values().stream().mapToLong(t -> t.rows() * t.columns()).sum() + loraParams);
     out.put("params_matmul", f.matmulParams());

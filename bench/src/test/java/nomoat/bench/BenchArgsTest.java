@@ -31,6 +31,15 @@ class BenchArgsTest {
     assertEquals(2, a.threads());
     assertEquals(150, a.jitSettle());
     assertEquals(EngineOptions.GemmPath.OPENBLAS, a.gemm());
+    assertEquals(StorageMode.FLOAT32, a.weightsDtype());
+  }
+
+  @Test
+  void weightsDtypeNamesAStorageMode() {
+    assertEquals(StorageMode.BFLOAT16, parse("--weights-dtype", "bfloat16").weightsDtype());
+    assertEquals(StorageMode.FLOAT16, parse("--weights-dtype", "Float16").weightsDtype());
+    NomoatException e = assertThrows(NomoatException.class, () -> parse("--weights-dtype", "q4_k"));
+    assertTrue(e.getMessage().contains("--weights-dtype") && e.getMessage().contains("float32, bfloat16, float16"), e.getMessage());
   }
 
   @Test

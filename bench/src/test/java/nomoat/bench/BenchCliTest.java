@@ -44,6 +44,16 @@ class BenchCliTest {
     assertTrue(engine.out().contains("openblas, nd4j"), engine.out());
     assertFalse(engine.out().contains("--child "), "internal options stay hidden: " + engine.out());
 
+    for (String b : List.of("sbgemm", "recompute")) {
+      Run h = run(b, "--help");
+      assertEquals(0, h.code(), h.err());
+      assertTrue(h.out().startsWith("Usage: nomoat bench " + b), h.out());
+      assertFalse(h.out().contains("--child"), "internal options stay hidden: " + h.out());
+    }
+    assertTrue(run("sbgemm", "--help").out().contains("--coretypes"));
+    assertTrue(run("recompute", "--help").out().contains("--seq"));
+    assertTrue(engine.out().contains("--weights-dtype"), engine.out());
+
     Run prepare = run("prepare", "--help");
     assertEquals(0, prepare.code());
     assertTrue(prepare.out().contains("NOMOAT_FIXTURES"), prepare.out());
@@ -55,7 +65,9 @@ class BenchCliTest {
         new String[] {"engine", "--steps", "0"}, new String[] {"engine", "--jit-settle", "-1"},
         new String[] {"prepare", "--rows", "0"}, new String[] {"prepare", "--rows", "-5"}, new String[] {"prepare", "--files", "0"},
         new String[] {"prepare", "--template", "zephyr"}, new String[] {"aggregate", "--modes", "allreduce"},
-        new String[] {"aggregate", "--sizes", "lots"})) {
+        new String[] {"aggregate", "--sizes", "lots"}, new String[] {"engine", "--weights-dtype", "q4_k"},
+        new String[] {"sbgemm", "--shapes", "70B"}, new String[] {"sbgemm", "--reps", "0"},
+        new String[] {"recompute", "--modes", "attention"}, new String[] {"recompute", "--seq", "0"})) {
       Run r = run(args);
       String what = String.join(" ", args) + " -> " + r;
       assertEquals(2, r.code(), what);
