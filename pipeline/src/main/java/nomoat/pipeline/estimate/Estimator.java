@@ -45,6 +45,7 @@ public final class Estimator {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("layers", probe.config().numLayers());
       p.put("threads", probe.threads());
+      p.put("concurrent_engines", probe.concurrent());
       p.put("seconds_per_step", probe.secondsPerStep());
       p.put("tokens_per_step", probe.tokensPerStep());
       p.put("gflops_per_s", probe.flopsPerSecond() / 1e9);
@@ -111,11 +112,13 @@ public final class Estimator {
     method.add(String.format(Locale.ROOT, "data: %,d training rows, mean %.1f tokens; %,d steps of %,d rows (%,.0f tokens trained in all)",
         work.trainRows(), work.meanRowLength(), work.steps(), work.rowsPerStep(), work.trainedTokens()));
     boolean scaled = probe.config().numLayers() != shape.numLayers();
-    method.add(String.format(Locale.ROOT, "probe: %d timed forward+backward steps (median %.3f s) of %d x %d tokens on %d thread%s at %s: "
-            + "%.1f GFLOP/s", probe.steps(), probe.secondsPerStep(), probe.tokensPerStep() / Math.max(1, Math.round(work.meanRowLength())),
+    method.add(String.format(Locale.ROOT, "probe: %d timed forward+backward steps (median %.3f s) of %d x %d tokens on %d thread%s%s at %s: "
+            + "%.1f GFLOP/s%s", probe.steps(), probe.secondsPerStep(), probe.tokensPerStep() / Math.max(1, Math.round(work.meanRowLength())),
         Math.round(work.meanRowLength()), probe.threads(), probe.threads() == 1 ? "" : "s",
+        probe.concurrent() > 1 ? String.format(Locale.ROOT, ", %d engines at once in one JVM (as the run's tasks on this master; the slowest counts)",
+            probe.concurrent()) : "",
         scaled ? "a scaled-down shape (" + probe.config().numLayers() + " of " + shape.numLayers() + " layers, same matrices), scaled by FLOPs"
-            : "the model's full shape", probe.flopsPerSecond() / 1e9));
+            : "the model's full shape", probe.flopsPerSecond() / 1e9, probe.concurrent() > 1 ? " per engine" : ""));
     method.add(String.format(Locale.ROOT, "speed: %.3g FLOPs per token -> %s tokens/s per executor of %d core%s (linear in cores from the probe's %d)",
         flops.perToken(), count(perExecutor), executorCores, executorCores == 1 ? "" : "s", probe.threads()));
     method.add(String.format(Locale.ROOT, "coordination per step: %.1f ms + %.2f ms/MB x %.2f MB + %.2f ms x executors (%s)",

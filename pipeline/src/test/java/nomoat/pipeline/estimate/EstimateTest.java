@@ -108,4 +108,33 @@ class EstimateTest {
     assertEquals(1.25, c.perTaskMs());
     assertThrows(nomoat.pipeline.NomoatException.class, () -> Coordination.fromBenchJson("x.json", "{\"a\": 1}".getBytes(), d));
   }
+
+  @Test
+  void theProbeRunsAsManyEnginesAtOnceAsTheMasterRunsTasksInOneJvm() {
+    assertEquals(2, EngineProbe.enginesAtOnce("local[2]", 2, 1, 16));
+    assertEquals(2, EngineProbe.enginesAtOnce("local[4]", 2, 1, 16), "no more engines than the step has tasks");
+    assertEquals(3, EngineProbe.enginesAtOnce("local[3, 4]", 8, 1, 16), "local[N,F]: F is retries, not threads");
+    assertEquals(16, EngineProbe.enginesAtOnce("local[*]", 64, 1, 16));
+    assertEquals(2, EngineProbe.enginesAtOnce("local[4]", 8, 2, 16), "spark.task.cpus=2 halves the slots");
+    assertEquals(1, EngineProbe.enginesAtOnce("local", 2, 1, 16));
+    assertEquals(4, EngineProbe.enginesAtOnce("local-cluster[2, 4, 1024]", 8, 1, 16), "per worker JVM");
+    assertEquals(1, EngineProbe.enginesAtOnce("spark://h:7077", 8, 1, 16), "on a cluster an executor is the estimate's unit");
+    assertEquals(1, EngineProbe.enginesAtOnce("yarn", 8, 1, 16));
+
+    LlamaConfig c = ModelLoader.readConfig(new Configuration(), Fixtures.stories260K().toString());
+    LoraSpec spec = new LoraSpec(4, 8, 0, Set.of("q_proj", "v_proj"), null, false);
+    EngineProbe two = EngineProbe.run(c, spec, 4, 40, 1, 2, 3, 42);
+    assertEquals(2, two.concurrent());
+    assertEquals(160, two.tokensPerStep(), "tokens per step are one engine's");
+    assertTrue(two.secondsPerStep() > 0 && two.flopsPerSecond() > 1e6, "measured " + two);
+    assertThrows(IllegalArgumentException.class, () -> EngineProbe.run(c, spec, 4, 40, 1, 0, 3, 42));
+    Workload w = Workload.of(manifest(64, 64 * 40, 64 * 8), 2, 4, 1, 1, -1);
+    Estimator.Estimate e = Estimator.estimate("stories260K.gguf", c, 4, TrainingFlops.of(c, spec, 40), w, two, 1,
+        new Coordination(65, 4.6, 2, "test"), new Prices(null, null, "USD"), List.of(2));
+    String text = String.join("\n", e.lines());
+    assertTrue(text.contains("2 engines at once") && text.contains("GFLOP/s per engine"), text);
+    assertEquals(2, ((Map<?, ?>) e.toMap().get("probe")).get("concurrent_engines"));
+    assertEquals(EngineProbe.median(new double[] {3, 1, 2}), 2.0);
+    assertEquals(EngineProbe.median(new double[] {4, 1, 2, 3}), 2.5);
+  }
 }
