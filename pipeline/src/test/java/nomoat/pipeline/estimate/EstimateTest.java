@@ -107,6 +107,12 @@ class EstimateTest {
     assertEquals(3.5, c.perMbMs());
     assertEquals(1.25, c.perTaskMs());
     assertThrows(nomoat.pipeline.NomoatException.class, () -> Coordination.fromBenchJson("x.json", "{\"a\": 1}".getBytes(), d));
+    // bench train's overhead part measured real train steps' coordination: it is the step cost, over the fit's empty step
+    Coordination t = Coordination.fromBenchJson("t.json", ("{\"overhead\": {\"spark_coordination_s_median\": 0.082}, "
+        + "\"cost_model\": {\"local\": {\"fixed_ms\": 30.0, \"per_task_ms\": 1.5, \"per_mb_ms\": 4.0}}}").getBytes(), d);
+    assertEquals(82, t.stepMs(), 1e-9);
+    assertEquals(4.0, t.perMbMs());
+    assertEquals(30.0, Coordination.fromBenchJson("f.json", "{\"cost_model\": {\"local\": {\"fixed_ms\": 30.0}}}".getBytes(), d).stepMs());
   }
 
   @Test
