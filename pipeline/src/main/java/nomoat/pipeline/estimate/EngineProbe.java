@@ -37,13 +37,17 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param tokensPerStep positions one engine computes per step (rows × row length)
  * @param flops         the probe's FLOPs per token
  * @param concurrent    engines run at once
+ * @param firstStepSeconds the slowest engine's first (cold) warm-up step
  */
 public record EngineProbe(LlamaConfig config, int threads, double secondsPerStep, long tokensPerStep, TrainingFlops flops, int steps,
-                          int concurrent) {
+                          int concurrent, double firstStepSeconds) {
 
   public EngineProbe(LlamaConfig config, int threads, double secondsPerStep, long tokensPerStep, TrainingFlops flops, int steps) {
-    this(config, threads, secondsPerStep, tokensPerStep, flops, steps, 1);
+    this(config, threads, secondsPerStep, tokensPerStep, flops, steps, 1, secondsPerStep);
   }
+
+  /** What a fresh JVM's first step costs over a warm one (HotSpot compiling the engine, first allocations); >= 0. */
+  public double warmupExtraSeconds() { return Math.max(0, firstStepSeconds - secondsPerStep); }
 
   static final double WARMUP_SECONDS = 3.0;
 
@@ -96,9 +100,10 @@ public record EngineProbe(LlamaConfig config, int threads, double secondsPerStep
     LoraSpec probeSpec = new LoraSpec(spec.r(), spec.alpha(), spec.dropout(), spec.targetModules(), null, spec.useRslora());
     LlamaModel model = new LlamaModel(RandomWeights.llama(shape, seed), EngineOptions.defaults().withThreads(threads));
     double[][] t = new double[concurrent][steps];
+    double[] first = new double[concurrent];
     if (concurrent == 1) {
       try {
-        engine(model, probeSpec, shape, rows, rowLength, seed, steps, t[0], null);
+        engine(model, probeSpec, shape, rows, rowLength, seed, steps, t[0], first, 0, null);
       } catch (InterruptedException | java.util.concurrent.BrokenBarrierException e) {
         throw new IllegalStateException("probe interrupted", e);   // no barrier with one engine
       }
@@ -109,7 +114,7 @@ public record EngineProbe(LlamaConfig config, int threads, double secondsPerStep
         List<Future<?>> fs = new ArrayList<>();
         for (int k = 0; k < concurrent; k++) {
           int engine = k;
-          fs.add(pool.submit(() -> { engine(model, probeSpec, shape, rows, rowLength, seed + 1000L * engine, steps, t[engine], together); return null; }));
+          fs.add(pool.submit(() -> { engine(model, probeSpec, shape, rows, rowLength, seed + 1000L * engine, steps, t[engine], first, engine, together); return null; }));
         }
         for (Future<?> f : fs) f.get();
       } catch (InterruptedException e) {
@@ -123,19 +128,23 @@ public record EngineProbe(LlamaConfig config, int threads, double secondsPerStep
     }
     double[] slowest = new double[steps];
     for (int i = 0; i < steps; i++) for (double[] engine : t) slowest[i] = Math.max(slowest[i], engine[i]);
-    return new EngineProbe(shape, threads, median(slowest), (long) rows * rowLength, TrainingFlops.of(shape, probeSpec, rowLength), steps, concurrent);
+    return new EngineProbe(shape, threads, median(slowest), (long) rows * rowLength, TrainingFlops.of(shape, probeSpec, rowLength), steps, concurrent,
+        Arrays.stream(first).max().orElse(0));
   }
 
   /** One engine: warm-up, then {@code steps} timed steps into {@code times}; with a barrier, every step starts on all engines together. */
   private static void engine(LlamaModel model, LoraSpec probeSpec, LlamaConfig shape, int rows, int rowLength, long seed, int steps, double[] times,
-                             CyclicBarrier together) throws InterruptedException, java.util.concurrent.BrokenBarrierException {
+                             double[] first, int engine, CyclicBarrier together) throws InterruptedException, java.util.concurrent.BrokenBarrierException {
     LoraAdapter adapter = LoraInit.create(probeSpec, shape, seed, DataType.FLOAT);
     Batch batch = randomBatch(shape.vocabSize(), rows, rowLength, seed + 1);
     // warm-up: HotSpot compiles the engine's kernels during the first steps (seconds of compiler time); at least
     // WARMUP_SECONDS or 3 steps, at most 50 steps
     long warmStart = System.nanoTime();
-    for (int i = 0; i < 50 && (i < 3 || System.nanoTime() - warmStart < WARMUP_SECONDS * 1e9); i++)
+    for (int i = 0; i < 50 && (i < 3 || System.nanoTime() - warmStart < WARMUP_SECONDS * 1e9); i++) {
+      long t0 = System.nanoTime();
       ForwardBackward.run(model, List.of(), adapter, batch, seed);
+      if (i == 0) first[engine] = (System.nanoTime() - t0) / 1e9;
+    }
     for (int i = 0; i < steps; i++) {
       if (together != null) together.await();
       long t0 = System.nanoTime();

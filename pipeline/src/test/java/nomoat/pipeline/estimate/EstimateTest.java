@@ -92,8 +92,11 @@ class EstimateTest {
     assertEquals(w.tokensPerStep() / one.tokensPerSecondPerExecutor(), one.computeSecondsPerStep(), 1e-9);
     assertEquals(one.computeSecondsPerStep() / 2, two.computeSecondsPerStep(), 1e-9, "two executors share a step's rows");
     assertEquals((33 + 4.6 * f.adapterMegabytes() + 2 * 2) / 1000, two.coordinationSecondsPerStep(), 1e-12);
-    assertEquals(24 * (two.computeSecondsPerStep() + two.coordinationSecondsPerStep()), two.wallSeconds(), 1e-9);
-    assertEquals(one.executorCoreHours(), two.executorCoreHours(), 1e-12, "the same work on more executors uses the same core-hours");
+    double warm = probe.warmupExtraSeconds();
+    assertTrue(probe.firstStepSeconds() > 0 && warm >= 0, "measured " + probe);
+    assertEquals(24 * (two.computeSecondsPerStep() + two.coordinationSecondsPerStep()) + warm, two.wallSeconds(), 1e-9);
+    assertEquals(one.executorCoreHours() + warm / 3600, two.executorCoreHours(), 1e-12,
+        "the same work on more executors uses the same core-hours, plus each executor's warm-up");
     assertEquals(one.executorCoreHours() * 0.10, one.cost(), 1e-12);
     assertTrue(String.join("\n", e.lines()).contains("the model's full shape"), String.join("\n", e.lines()));
     assertTrue(e.toMap().containsKey("estimates"));
@@ -140,6 +143,17 @@ class EstimateTest {
     String text = String.join("\n", e.lines());
     assertTrue(text.contains("2 engines at once") && text.contains("GFLOP/s per engine"), text);
     assertEquals(2, ((Map<?, ?>) e.toMap().get("probe")).get("concurrent_engines"));
+    assertTrue(two.firstStepSeconds() > 0, "the slowest engine's cold first step: " + two);
+    // a probe whose first step took 2 s more than the median adds 2 s once to the wall and 2 s per executor-core
+    EngineProbe cold = new EngineProbe(c, 1, 0.5, 160, TrainingFlops.of(c, spec, 40), 3, 1, 2.5);
+    EngineProbe warm = new EngineProbe(c, 1, 0.5, 160, TrainingFlops.of(c, spec, 40), 3);
+    assertEquals(2.0, cold.warmupExtraSeconds(), 1e-12);
+    assertEquals(0.0, warm.warmupExtraSeconds());
+    Coordination none = new Coordination(0, 0, 0, "test");
+    Estimator.Row coldRow = Estimator.estimate("m", c, 4, TrainingFlops.of(c, spec, 40), w, cold, 1, none, new Prices(null, null, "USD"), List.of(4)).rows().get(0);
+    Estimator.Row warmRow = Estimator.estimate("m", c, 4, TrainingFlops.of(c, spec, 40), w, warm, 1, none, new Prices(null, null, "USD"), List.of(4)).rows().get(0);
+    assertEquals(warmRow.wallSeconds() + 2.0, coldRow.wallSeconds(), 1e-9);
+    assertEquals(warmRow.executorCoreHours() + 4 * 2.0 / 3600, coldRow.executorCoreHours(), 1e-12);
     assertEquals(EngineProbe.median(new double[] {3, 1, 2}), 2.0);
     assertEquals(EngineProbe.median(new double[] {4, 1, 2, 3}), 2.5);
   }
