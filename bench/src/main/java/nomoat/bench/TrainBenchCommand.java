@@ -47,7 +47,8 @@ final class TrainBenchCommand implements Callable<Integer> {
       "start (2 workers x 1 core via --cluster-script, stopped afterwards), a spark:// URL of a running one on this machine, or none."})
   String cluster;
   @Option(names = "--cluster-script", defaultValue = "deploy/local-cluster.sh") Path clusterScript;
-  @Option(names = "--parts", split = ",", defaultValue = "overhead,coordination,memory", description = "Which parts to run (default ${DEFAULT-VALUE}).")
+  @Option(names = "--parts", split = ",", defaultValue = "overhead,coordination,memory", description = {"Which parts to run (default ${DEFAULT-VALUE}); data: only write the cfg B model, rows",
+      "and train-B.conf (the overhead run's settings, for nomoat estimate and train) into --work."})
   List<String> parts;
   @Option(names = "--steps", defaultValue = "8", description = "Optimiser steps per side per round (default ${DEFAULT-VALUE}).") int steps;
   @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds of the overhead comparison (default ${DEFAULT-VALUE}).") int rounds;
@@ -71,8 +72,8 @@ final class TrainBenchCommand implements Callable<Integer> {
     for (var o : new Object[][] {{"--steps", steps}, {"--rounds", rounds}, {"--reps", reps}, {"--memory-steps", memorySteps}})
       if ((int) o[1] < 1) throw new NomoatException(NomoatException.ExitCode.USAGE, "bench train: " + o[0] + " must be at least 1, got " + o[1]);
     for (String p : parts)
-      if (!List.of("overhead", "coordination", "memory").contains(p.trim()))
-        throw new NomoatException(NomoatException.ExitCode.USAGE, "bench train: unknown part '" + p + "'; known: overhead, coordination, memory");
+      if (!List.of("overhead", "coordination", "memory", "data").contains(p.trim()))
+        throw new NomoatException(NomoatException.ExitCode.USAGE, "bench train: unknown part '" + p + "'; known: overhead, coordination, memory, data");
     Path tokenizer = fixtures.resolve("tokenizers/tinyllama-1.1b-chat-v1.0").toAbsolutePath();
     if (!Files.exists(tokenizer.resolve("tokenizer.json")))
       throw new NomoatException(NomoatException.ExitCode.USAGE, "bench train: no tokenizer.json in " + tokenizer + " (set --fixtures)");
@@ -92,12 +93,23 @@ final class TrainBenchCommand implements Callable<Integer> {
     BenchModel m = BenchModel.B;
     Configuration hadoop = new Configuration();
     String model = null, data = null;
-    if (overhead || memory) {
+    if (overhead || memory || has("data")) {
       long t0 = System.nanoTime();
       model = TrainBench.writeModel(hadoop, dir.resolve("model-B"), m, tokenizer, 1);
       data = TrainBench.writePrepared(hadoop, dir.resolve("prepared-B"), tokenizer, m.vocab(), Math.max(64, m.batch() * (steps + 2)), m.seq(), 2, 7);
       out.printf("bench train: random cfg %s model (HF checkpoint) and %d random %d-token rows (prepare output) in %s (%.1f s)%n", m.name(),
           Math.max(64, m.batch() * (steps + 2)), m.seq(), dir, (System.nanoTime() - t0) / 1e9);
+      if (has("data")) {       // the overhead run's train settings as a conf file: `nomoat estimate` / `nomoat train` rerun it
+        List<String> conf = new ArrayList<>(List.of("# bench train's overhead run (cfg " + m.name() + "): 2 workers x micro-batch "
+            + m.batch() / 2 + ", engine threads 1 per task", "spark.master = \"" + master + "\"", "estimate.executor-cores = 1"));
+        for (String kv : TrainBench.trainOverrides(model, data, dir.resolve("runs/train-" + m.name()).toUri().toString(), 2, m.batch() / 2, steps, 1)) {
+          int eq = kv.indexOf('=');
+          String v = kv.substring(eq + 1);
+          conf.add(kv.substring(0, eq) + " = " + (v.startsWith("[") || v.matches("[0-9.e+-]+") ? v : "\"" + v + "\""));
+        }
+        Files.write(dir.resolve("train-" + m.name() + ".conf"), conf);
+        out.printf("bench train: its overhead run's settings -> %s%n", dir.resolve("train-" + m.name() + ".conf"));
+      }
     }
     out.printf("bench train: load average before %s (2 cores; other processes share them)%n", host.get("loadavg_before"));
     out.flush();

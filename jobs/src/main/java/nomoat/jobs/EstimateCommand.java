@@ -64,8 +64,11 @@ final class EstimateCommand implements Callable<Integer> {
 
     int cores = e.executorCores() > 0 ? e.executorCores() : Runtime.getRuntime().availableProcessors();
     int threads = Math.min(cores, Runtime.getRuntime().availableProcessors());
+    // local[N]: the run's tasks share this JVM and its cores, so the probe runs as many engines at once
+    int taskCpus = Integer.parseInt(config.spark().conf().getOrDefault("spark.task.cpus", "1").trim());
+    int atOnce = EngineProbe.enginesAtOnce(config.spark().master(), workers, taskCpus, Runtime.getRuntime().availableProcessors());
     EngineProbe probe = EngineProbe.run(EngineProbe.probeShape(shape, e.probeMaxParams()), lora, t.microBatch(), rowLength, threads,
-        e.probeSteps(), t.seed());
+        atOnce, e.probeSteps(), t.seed());
 
     Coordination coordination = new Coordination(e.stepMs(), e.perMbMs(), e.perTaskMs(), "defaults measured on local[2], README \"Cost\"");
     if (e.benchJson() != null)

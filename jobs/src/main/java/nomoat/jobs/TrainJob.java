@@ -136,7 +136,11 @@ public final class TrainJob {
       }
       String accountingFile = TrainLayout.resolve(checkpointDir, ACCOUNTING);
       long trainedBefore = restored == null ? 0 : trainedTokens(restored.metrics());
-      acct = SparkAccounting.start(spark.sparkContext(), restored == null ? ComputeUsage.NONE : earlierAttempts(hadoop, accountingFile, restored.metrics()));
+      // With --resume, earlier attempts of this output count, also one that died before its first checkpoint (it left
+      // only the accounting file); without --resume the run starts over. A committed output has no checkpoint dir (its
+      // checkpoints moved into it), so a --force rerun counts only itself.
+      acct = SparkAccounting.start(spark.sparkContext(),
+          resume == null ? ComputeUsage.NONE : earlierAttempts(hadoop, accountingFile, restored == null ? null : restored.metrics()));
       AdapterOptimizer optimizer = new AdapterOptimizer(adapter,
           restored != null ? restored.optimizer() : OptimizerState.zerosLike(AdapterParams.of(adapter)), settings(t, totalSteps));
       int vocab = base.config().vocabSize();
@@ -187,6 +191,7 @@ public final class TrainJob {
       long accountingWritten = System.nanoTime();
       acct.mark();                                      // steps' own usage starts here (the scans are setup)
       ComputeUsage atFirstStep = acct.usage(0, trainedBefore);
+      Storage.writeBytes(hadoop, accountingFile, acct.usage(0, 0).toJson());   // an attempt dying in its first step still counts
       try (metrics) {
         for (long s = optimizer.state().step(); s < totalSteps; s = optimizer.state().step()) {
           long stepStart = System.nanoTime();
@@ -354,11 +359,12 @@ public final class TrainJob {
   /**
    * What earlier attempts used: the accounting file they rewrote (so steps redone after the checkpoint mostly
    * count too), or, without one (a checkpoint from elsewhere), the executor core- and GPU-seconds of the
-   * checkpoint's metrics lines.
+   * checkpoint's metrics lines; with neither (no checkpoint restored, {@code restoredMetrics} null), nothing.
    */
   private static ComputeUsage earlierAttempts(Configuration hadoop, String accountingFile, byte[] restoredMetrics) {
     ComputeUsage u = Storage.exists(hadoop, accountingFile) ? ComputeUsage.fromJson(Storage.readAllBytes(hadoop, accountingFile, 1 << 20)) : null;
     if (u != null) return u.withTokens(u.tokensProcessed(), 0);
+    if (restoredMetrics == null) return ComputeUsage.NONE;
     double core = 0, gpu = 0, wall = 0;
     for (String line : new String(restoredMetrics, StandardCharsets.UTF_8).split("\n")) {
       Map<String, Object> m = parse(line);

@@ -26,10 +26,18 @@ class TrainAccountingTest {
   @TempDir Path tmp;
 
   String train(String output, String resume, String... more) throws Exception {
+    return train(output, false, resume, more);
+  }
+
+  String train(String output, boolean force, String resume, String... more) throws Exception {
     List<String> o = TrainJobTest.base(TrainFixtures.prepared(), tmp.resolve(output).toUri().toString(), more);
     StringWriter console = new StringWriter();
-    TrainJob.run(LocalSpark.get(), ConfigLoader.load((Path) null, o), false, resume, new PrintWriter(console, true));
+    TrainJob.run(LocalSpark.get(), ConfigLoader.load((Path) null, o), force, resume, new PrintWriter(console, true));
     return console.toString();
+  }
+
+  JsonNode compute(String output) throws Exception {
+    return JSON.readTree(tmp.resolve(output + "/run.json").toFile()).get("compute");
   }
 
   /** Spark's status store: executor run time (s) of the stages submitted and completed within [fromMs, toMs]. */
@@ -119,5 +127,40 @@ class TrainAccountingTest {
     for (String l : Files.readAllLines(step2.resolve("metrics.jsonl"))) firstTwo += JSON.readTree(l).get("executor_core_s").asDouble();
     assertTrue(firstTwo > 0 && e.get("executor_core_s").asDouble() > firstTwo, e.toString());
     assertEquals(2, e.get("attempts").asInt());
+  }
+
+  @Test
+  void anAttemptThatDiedBeforeItsFirstCheckpointCountsOnResumeOnly() throws Exception {
+    TrainFixtures.prepared();
+    String[] settings = {"train.workers=2", "train.max-steps=3", "train.checkpoint-every=0"};
+    ComputeUsage dead = new ComputeUsage(1000, 0, 1000, 6, 400, 50, 0, 12345, 999, 7 << 20, -1, 1);
+
+    // a first attempt wrote its accounting file when it started its steps, then died: no checkpoint to restore
+    Path deadDir = Path.of(java.net.URI.create(Checkpoints.dirFor(tmp.resolve("dead").toUri().toString())));
+    Files.createDirectories(deadDir);
+    Files.write(deadDir.resolve(TrainJob.ACCOUNTING), dead.toJson());
+    String console = train("dead", "auto", settings);
+    assertFalse(console.contains("resuming from"), console);
+    JsonNode c = compute("dead");
+    assertEquals(2, c.get("attempts").asInt(), c.toString());
+    assertTrue(c.get("executor_core_s").asDouble() > 1000 && c.get("wall_s").asDouble() > 400, c.toString());
+    assertTrue(c.get("tokens_processed").asLong() > 12345, c.toString());
+    assertFalse(Files.exists(deadDir), "the checkpoint dir, accounting file included, moved into the committed output");
+
+    // the same left-over file, but the rerun did not ask to resume: it starts over and counts only itself
+    Path freshDir = Path.of(java.net.URI.create(Checkpoints.dirFor(tmp.resolve("fresh").toUri().toString())));
+    Files.createDirectories(freshDir);
+    Files.write(freshDir.resolve(TrainJob.ACCOUNTING), dead.toJson());
+    train("fresh", null, settings);
+    JsonNode f = compute("fresh");
+    assertEquals(1, f.get("attempts").asInt(), f.toString());
+    assertTrue(f.get("executor_core_s").asDouble() < 1000, f.toString());
+    assertEquals(f.get("tokens_trained").asLong(), c.get("tokens_trained").asLong(), "a dead attempt's trained tokens are not the run's");
+
+    // --force over a committed output (even with --resume auto): the committed run's compute is not this run's
+    train("dead", true, "auto", settings);
+    JsonNode again = compute("dead");
+    assertEquals(1, again.get("attempts").asInt(), again.toString());
+    assertTrue(again.get("executor_core_s").asDouble() < 1000, again.toString());
   }
 }

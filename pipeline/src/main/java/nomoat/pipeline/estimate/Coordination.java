@@ -23,8 +23,10 @@ public record Coordination(double stepMs, double perMbMs, double perTaskMs, Stri
 
   /**
    * Reads measured costs from a {@code nomoat bench train --json-out} file: the first numbers found (anywhere in the
-   * JSON tree) under the keys {@code step_ms} (or {@code fixed_ms}), {@code per_mb_ms} and {@code per_task_ms}; a key
-   * the file lacks keeps {@code defaults}' value. A file with none of them is refused.
+   * JSON tree) under the keys {@code step_ms} (else the overhead part's median coordination of real train steps,
+   * {@code spark_coordination_s_median}, which includes the driver's update and bookkeeping; else the fitted
+   * {@code fixed_ms} of empty steps), {@code per_mb_ms} and {@code per_task_ms}; a key the file lacks keeps
+   * {@code defaults}' value. A file with none of them is refused.
    */
   public static Coordination fromBenchJson(String where, byte[] json, Coordination defaults) {
     JsonNode root;
@@ -34,6 +36,8 @@ public record Coordination(double stepMs, double perMbMs, double perTaskMs, Stri
       throw NomoatException.inputData("estimate.bench-json " + where + " is not JSON: " + e.getMessage());
     }
     Double step = find(root, "step_ms"), fixed = find(root, "fixed_ms"), mb = find(root, "per_mb_ms"), task = find(root, "per_task_ms");
+    Double trainStep = find(root, "spark_coordination_s_median");
+    if (step == null && trainStep != null) step = trainStep * 1000;   // a real train step's (overhead part) over the fit's empty step
     if (step == null) step = fixed;
     if (step == null && mb == null && task == null)
       throw NomoatException.inputData("estimate.bench-json " + where + " has none of step_ms, per_mb_ms, per_task_ms (a `nomoat bench train "

@@ -45,6 +45,8 @@ public final class Estimator {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("layers", probe.config().numLayers());
       p.put("threads", probe.threads());
+      p.put("concurrent_engines", probe.concurrent());
+      p.put("first_step_extra_s", probe.warmupExtraSeconds());
       p.put("seconds_per_step", probe.secondsPerStep());
       p.put("tokens_per_step", probe.tokensPerStep());
       p.put("gflops_per_s", probe.flopsPerSecond() / 1e9);
@@ -97,8 +99,9 @@ public final class Estimator {
     for (int n : executors) {
       double compute = work.tokensPerStep() / n / perExecutor;
       double coord = coordination.secondsPerStep(flops.adapterMegabytes(), n);
-      double wall = work.steps() * (compute + coord);
-      double coreSeconds = (double) n * executorCores * compute * work.steps();
+      // the first step on each executor also pays the JVM's warm-up (measured by the probe's first step, not scaled)
+      double wall = work.steps() * (compute + coord) + probe.warmupExtraSeconds();
+      double coreSeconds = (double) n * executorCores * (compute * work.steps() + probe.warmupExtraSeconds());
       ComputeUsage usage = new ComputeUsage(coreSeconds, 0, coreSeconds / executorCores, (long) n * work.steps(), wall, 0, 0,
           0, (long) work.trainedTokens(), -1, -1, 1);
       Bill bill = prices.bill(usage);
@@ -111,15 +114,19 @@ public final class Estimator {
     method.add(String.format(Locale.ROOT, "data: %,d training rows, mean %.1f tokens; %,d steps of %,d rows (%,.0f tokens trained in all)",
         work.trainRows(), work.meanRowLength(), work.steps(), work.rowsPerStep(), work.trainedTokens()));
     boolean scaled = probe.config().numLayers() != shape.numLayers();
-    method.add(String.format(Locale.ROOT, "probe: %d timed forward+backward steps (median %.3f s) of %d x %d tokens on %d thread%s at %s: "
-            + "%.1f GFLOP/s", probe.steps(), probe.secondsPerStep(), probe.tokensPerStep() / Math.max(1, Math.round(work.meanRowLength())),
+    method.add(String.format(Locale.ROOT, "probe: %d timed forward+backward steps (median %.3f s) of %d x %d tokens on %d thread%s%s at %s: "
+            + "%.1f GFLOP/s%s", probe.steps(), probe.secondsPerStep(), probe.tokensPerStep() / Math.max(1, Math.round(work.meanRowLength())),
         Math.round(work.meanRowLength()), probe.threads(), probe.threads() == 1 ? "" : "s",
+        probe.concurrent() > 1 ? String.format(Locale.ROOT, ", %d engines at once in one JVM (as the run's tasks on this master; the slowest counts)",
+            probe.concurrent()) : "",
         scaled ? "a scaled-down shape (" + probe.config().numLayers() + " of " + shape.numLayers() + " layers, same matrices), scaled by FLOPs"
-            : "the model's full shape", probe.flopsPerSecond() / 1e9));
+            : "the model's full shape", probe.flopsPerSecond() / 1e9, probe.concurrent() > 1 ? " per engine" : ""));
     method.add(String.format(Locale.ROOT, "speed: %.3g FLOPs per token -> %s tokens/s per executor of %d core%s (linear in cores from the probe's %d)",
         flops.perToken(), count(perExecutor), executorCores, executorCores == 1 ? "" : "s", probe.threads()));
     method.add(String.format(Locale.ROOT, "coordination per step: %.1f ms + %.2f ms/MB x %.2f MB + %.2f ms x executors (%s)",
         coordination.stepMs(), coordination.perMbMs(), flops.adapterMegabytes(), coordination.perTaskMs(), coordination.source()));
+    method.add(String.format(Locale.ROOT, "warm-up: the probe's first step took %.2f s more than a warm one (HotSpot compiling the engine); "
+        + "added once to the wall time and per executor to the core-hours", probe.warmupExtraSeconds()));
     method.add("not included: model loading, data scans, validation passes, checkpoints; core-hours are the tasks' compute x cores"
         + (prices.any() ? "; cost at " + describe(prices) : "; no prices set (cost.cpu-core-hour)"));
     return new Estimate(model, shape, flops, work, probe, executorCores, coordination, prices, rows, method);

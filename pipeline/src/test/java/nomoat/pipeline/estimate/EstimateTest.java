@@ -92,8 +92,11 @@ class EstimateTest {
     assertEquals(w.tokensPerStep() / one.tokensPerSecondPerExecutor(), one.computeSecondsPerStep(), 1e-9);
     assertEquals(one.computeSecondsPerStep() / 2, two.computeSecondsPerStep(), 1e-9, "two executors share a step's rows");
     assertEquals((33 + 4.6 * f.adapterMegabytes() + 2 * 2) / 1000, two.coordinationSecondsPerStep(), 1e-12);
-    assertEquals(24 * (two.computeSecondsPerStep() + two.coordinationSecondsPerStep()), two.wallSeconds(), 1e-9);
-    assertEquals(one.executorCoreHours(), two.executorCoreHours(), 1e-12, "the same work on more executors uses the same core-hours");
+    double warm = probe.warmupExtraSeconds();
+    assertTrue(probe.firstStepSeconds() > 0 && warm >= 0, "measured " + probe);
+    assertEquals(24 * (two.computeSecondsPerStep() + two.coordinationSecondsPerStep()) + warm, two.wallSeconds(), 1e-9);
+    assertEquals(one.executorCoreHours() + warm / 3600, two.executorCoreHours(), 1e-12,
+        "the same work on more executors uses the same core-hours, plus each executor's warm-up");
     assertEquals(one.executorCoreHours() * 0.10, one.cost(), 1e-12);
     assertTrue(String.join("\n", e.lines()).contains("the model's full shape"), String.join("\n", e.lines()));
     assertTrue(e.toMap().containsKey("estimates"));
@@ -107,5 +110,51 @@ class EstimateTest {
     assertEquals(3.5, c.perMbMs());
     assertEquals(1.25, c.perTaskMs());
     assertThrows(nomoat.pipeline.NomoatException.class, () -> Coordination.fromBenchJson("x.json", "{\"a\": 1}".getBytes(), d));
+    // bench train's overhead part measured real train steps' coordination: it is the step cost, over the fit's empty step
+    Coordination t = Coordination.fromBenchJson("t.json", ("{\"overhead\": {\"spark_coordination_s_median\": 0.082}, "
+        + "\"cost_model\": {\"local\": {\"fixed_ms\": 30.0, \"per_task_ms\": 1.5, \"per_mb_ms\": 4.0}}}").getBytes(), d);
+    assertEquals(82, t.stepMs(), 1e-9);
+    assertEquals(4.0, t.perMbMs());
+    assertEquals(30.0, Coordination.fromBenchJson("f.json", "{\"cost_model\": {\"local\": {\"fixed_ms\": 30.0}}}".getBytes(), d).stepMs());
+  }
+
+  @Test
+  void theProbeRunsAsManyEnginesAtOnceAsTheMasterRunsTasksInOneJvm() {
+    assertEquals(2, EngineProbe.enginesAtOnce("local[2]", 2, 1, 16));
+    assertEquals(2, EngineProbe.enginesAtOnce("local[4]", 2, 1, 16), "no more engines than the step has tasks");
+    assertEquals(3, EngineProbe.enginesAtOnce("local[3, 4]", 8, 1, 16), "local[N,F]: F is retries, not threads");
+    assertEquals(16, EngineProbe.enginesAtOnce("local[*]", 64, 1, 16));
+    assertEquals(2, EngineProbe.enginesAtOnce("local[4]", 8, 2, 16), "spark.task.cpus=2 halves the slots");
+    assertEquals(1, EngineProbe.enginesAtOnce("local", 2, 1, 16));
+    assertEquals(4, EngineProbe.enginesAtOnce("local-cluster[2, 4, 1024]", 8, 1, 16), "per worker JVM");
+    assertEquals(1, EngineProbe.enginesAtOnce("spark://h:7077", 8, 1, 16), "on a cluster an executor is the estimate's unit");
+    assertEquals(1, EngineProbe.enginesAtOnce("yarn", 8, 1, 16));
+
+    LlamaConfig c = ModelLoader.readConfig(new Configuration(), Fixtures.stories260K().toString());
+    LoraSpec spec = new LoraSpec(4, 8, 0, Set.of("q_proj", "v_proj"), null, false);
+    EngineProbe two = EngineProbe.run(c, spec, 4, 40, 1, 2, 3, 42);
+    assertEquals(2, two.concurrent());
+    assertEquals(160, two.tokensPerStep(), "tokens per step are one engine's");
+    assertTrue(two.secondsPerStep() > 0 && two.flopsPerSecond() > 1e6, "measured " + two);
+    assertThrows(IllegalArgumentException.class, () -> EngineProbe.run(c, spec, 4, 40, 1, 0, 3, 42));
+    Workload w = Workload.of(manifest(64, 64 * 40, 64 * 8), 2, 4, 1, 1, -1);
+    Estimator.Estimate e = Estimator.estimate("stories260K.gguf", c, 4, TrainingFlops.of(c, spec, 40), w, two, 1,
+        new Coordination(65, 4.6, 2, "test"), new Prices(null, null, "USD"), List.of(2));
+    String text = String.join("\n", e.lines());
+    assertTrue(text.contains("2 engines at once") && text.contains("GFLOP/s per engine"), text);
+    assertEquals(2, ((Map<?, ?>) e.toMap().get("probe")).get("concurrent_engines"));
+    assertTrue(two.firstStepSeconds() > 0, "the slowest engine's cold first step: " + two);
+    // a probe whose first step took 2 s more than the median adds 2 s once to the wall and 2 s per executor-core
+    EngineProbe cold = new EngineProbe(c, 1, 0.5, 160, TrainingFlops.of(c, spec, 40), 3, 1, 2.5);
+    EngineProbe warm = new EngineProbe(c, 1, 0.5, 160, TrainingFlops.of(c, spec, 40), 3);
+    assertEquals(2.0, cold.warmupExtraSeconds(), 1e-12);
+    assertEquals(0.0, warm.warmupExtraSeconds());
+    Coordination none = new Coordination(0, 0, 0, "test");
+    Estimator.Row coldRow = Estimator.estimate("m", c, 4, TrainingFlops.of(c, spec, 40), w, cold, 1, none, new Prices(null, null, "USD"), List.of(4)).rows().get(0);
+    Estimator.Row warmRow = Estimator.estimate("m", c, 4, TrainingFlops.of(c, spec, 40), w, warm, 1, none, new Prices(null, null, "USD"), List.of(4)).rows().get(0);
+    assertEquals(warmRow.wallSeconds() + 2.0, coldRow.wallSeconds(), 1e-9);
+    assertEquals(warmRow.executorCoreHours() + 4 * 2.0 / 3600, coldRow.executorCoreHours(), 1e-12);
+    assertEquals(EngineProbe.median(new double[] {3, 1, 2}), 2.0);
+    assertEquals(EngineProbe.median(new double[] {4, 1, 2, 3}), 2.5);
   }
 }
