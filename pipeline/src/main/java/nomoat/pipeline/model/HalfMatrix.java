@@ -11,12 +11,7 @@ final class HalfMatrix extends TiledMatrix {
   private final boolean bfloat16;
   private final int rotaryHeads;        // > 0: rows are stored in Meta's interleaved rotary order (GGUF q/k)
 
-  /** Every half's FP32 value (a table is the quickest exact widening on Java 17, which has no Float.float16ToFloat). */
-  private static final float[] HALF_TO_FLOAT = new float[1 << 16];
-
-  static {
-    for (int h = 0; h < 1 << 16; h++) HALF_TO_FLOAT[h] = HalfFloats.halfToFloat((short) h);
-  }
+  private static final float[] HALF_TO_FLOAT = HalfFloats.HALF_TO_FLOAT;
 
   private static final ThreadLocal<short[]> RAW_HALVES = ThreadLocal.withInitial(() -> new short[0]);
 

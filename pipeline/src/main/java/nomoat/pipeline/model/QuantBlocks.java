@@ -61,7 +61,7 @@ public final class QuantBlocks {
   public static long q8_0Bytes(long n) { return n / 32 * 34; }
 
   private static float half(byte[] raw, int at) {
-    return HalfFloats.halfToFloat((short) ((raw[at] & 0xff) | (raw[at + 1] << 8)));
+    return HalfFloats.HALF_TO_FLOAT[(raw[at] & 0xff) | ((raw[at + 1] & 0xff) << 8)];
   }
 
   // Q8_0 = f16 d, 32 x i8 q; x = d*q
