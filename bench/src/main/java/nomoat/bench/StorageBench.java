@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import nomoat.pipeline.model.RandomWeights;
+import nomoat.pipeline.format.Gguf;
+import nomoat.pipeline.format.GgufLlama;
 import nomoat.pipeline.format.HfCheckpoint;
+import nomoat.pipeline.format.SpmTokenizerJson;
 import nomoat.pipeline.format.LoadedModel;
 import nomoat.pipeline.format.ModelLoader;
 import nomoat.pipeline.format.Safetensors;
@@ -25,6 +28,7 @@ import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaModel;
 import nomoat.pipeline.model.LlamaWeights;
 import nomoat.pipeline.model.LoraInit;
+import nomoat.pipeline.model.QuantBlocks;
 import nomoat.pipeline.model.WeightStorage;
 import nomoat.pipeline.train.AdamW;
 import nomoat.pipeline.train.LocalTrainer;
@@ -38,12 +42,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * Frozen-weight storage benchmarks (issue 11). Two commands, each one JVM (run it with the memory flags you measure):
  * <ul>
  *   <li>{@code speed [steps]}: cfg B of the engine benchmark (LoRA q,v r=8), random FP32 weights; training steps
- *       alternate between the FP32 model, the same weights in BF16, and FP32 with recomputation, so all three see the
+ *       alternate between the FP32 model, the same weights in BF16, the same weights quantised to Q8_0, and FP32 with recomputation, so all three see the
  *       same machine load; reports median tokens/s and the ratios.</li>
  *   <li>{@code memory DIR hidden layers heads intermediate vocab seq steps [tokenizerDir]}: writes a random LLaMA
  *       checkpoint of that shape as sharded BF16 safetensors (one shard per layer) into DIR, loads it with
  *       {@code model.weights-dtype = stored} (memory-mapped), runs LoRA q,v r=8 steps at batch 1 with
  *       {@code recompute = layers}, reports peak RSS (VmHWM) and tokens/s, and deletes DIR.</li>
+ *   <li>{@code memory-gguf DIR hidden layers heads intermediate vocab seq steps}: the same, with the model written as one
+ *       Q8_0 GGUF file (random weights quantised a few rows at a time, streamed to disk; a synthetic SentencePiece
+ *       vocabulary) and loaded stored: the Q8_0 blocks are the mapped file's pages.</li>
  * </ul>
  * Prints one JSON object.
  */
@@ -55,11 +62,14 @@ public final class StorageBench {
   public static void main(String[] argv) throws Exception {
     Map<String, Object> out = switch (argv.length == 0 ? "" : argv[0]) {
       case "speed" -> speed(argv.length > 1 ? Integer.parseInt(argv[1]) : 5);
+      case "memory-gguf" -> memoryGguf(Path.of(argv[1]), Integer.parseInt(argv[2]), Integer.parseInt(argv[3]), Integer.parseInt(argv[4]),
+          Integer.parseInt(argv[5]), Integer.parseInt(argv[6]), Integer.parseInt(argv[7]), Integer.parseInt(argv[8]));
       case "memory" -> memory(Path.of(argv[1]), Integer.parseInt(argv[2]), Integer.parseInt(argv[3]), Integer.parseInt(argv[4]),
           Integer.parseInt(argv[5]), Integer.parseInt(argv[6]), Integer.parseInt(argv[7]), Integer.parseInt(argv[8]),
           argv.length > 9 ? argv[9] : "../shared/fixtures/tokenizers/tinyllama-1.1b-chat-v1.0");
       default -> {
-        System.err.println("usage: StorageBench speed [steps] | memory DIR hidden layers heads intermediate vocab seq steps [tokenizerDir]");
+        System.err.println("usage: StorageBench speed [steps] | memory DIR hidden layers heads intermediate vocab seq steps [tokenizerDir]"
+            + " | memory-gguf DIR hidden layers heads intermediate vocab seq steps");
         System.exit(2);
         yield null;
       }
@@ -85,6 +95,7 @@ public final class StorageBench {
     Map<String, LlamaModel> models = new LinkedHashMap<>();
     models.put("float32", new LlamaModel(fp32, o));
     models.put("bfloat16", new LlamaModel(fp32.as(WeightStorage.BFLOAT16), o));
+    models.put("q8_0", new LlamaModel(fp32.quantizedQ8_0(), o));
     models.put("float32+recompute", new LlamaModel(fp32, o.withRecompute(true)));
     Map<String, LocalTrainer> trainers = new LinkedHashMap<>();
     models.forEach((k, v) -> trainers.put(k, trainer(v, c, 2)));
@@ -107,8 +118,10 @@ public final class StorageBench {
     Map<String, Object> tps = new LinkedHashMap<>();
     times.forEach((k, v) -> tps.put(k, tokens / Stats.median(v)));
     out.put("tokens_per_s_median", tps);
-    out.put("weights_bytes", Map.of("float32", fp32.storedBytes(), "bfloat16", models.get("bfloat16").weights().storedBytes()));
+    out.put("weights_bytes", Map.of("float32", fp32.storedBytes(), "bfloat16", models.get("bfloat16").weights().storedBytes(),
+        "q8_0", models.get("q8_0").weights().storedBytes()));
     out.put("bf16_vs_fp32", (double) tps.get("bfloat16") / (double) tps.get("float32"));
+    out.put("q8_0_vs_fp32", (double) tps.get("q8_0") / (double) tps.get("float32"));
     out.put("recompute_vs_none", (double) tps.get("float32+recompute") / (double) tps.get("float32"));
     return out;
   }
@@ -156,6 +169,95 @@ public final class StorageBench {
       return out;
     } finally {
       deleteRecursively(dir);
+    }
+  }
+
+  /** {@link #memory} with the model as one Q8_0 GGUF file in DIR (deleted afterwards). */
+  static Map<String, Object> memoryGguf(Path dir, int hidden, int layers, int heads, int inter, int vocab, int seq, int steps)
+      throws IOException {
+    LlamaConfig c = new LlamaConfig(vocab, hidden, inter, layers, heads, heads, hidden / heads, 1e-5, 10000.0, null, Math.max(2048, seq),
+        false, false, 1, List.of(2), "float16");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("kind", "storage-memory-gguf");
+    out.put("format", "q8_0");
+    out.put("shape", Map.of("hidden", hidden, "layers", layers, "heads", heads, "intermediate", inter, "vocab", vocab));
+    out.put("seq", seq);
+    out.put("batch", 1);
+    out.put("targets", "qv r=8");
+    out.put("recompute", "layers");
+    Configuration conf = new Configuration();
+    Path file = dir.resolve("model-q8_0.gguf");
+    try {
+      Files.createDirectories(dir);
+      long t0 = System.nanoTime();
+      writeQ8Gguf(conf, file, c);
+      out.put("file_bytes", Files.size(file));
+      out.put("write_s", (System.nanoTime() - t0) / 1e9);
+      out.put("rss_before_load_mib", ProcessMemory.now().rssMib());
+      t0 = System.nanoTime();
+      LoadedModel loaded = ModelLoader.load(conf, file.toString(), WeightStorage.STORED);
+      out.put("load_s", (System.nanoTime() - t0) / 1e9);
+      out.put("weights_bytes_held", loaded.weights().storedBytes());
+      out.put("rss_after_load_mib", ProcessMemory.now().rssMib());
+      LlamaModel model = new LlamaModel(loaded.weights(), EngineOptions.defaults().withRecompute(true));
+      LocalTrainer tr = trainer(model, c, 5);
+      BenchModel shape = new BenchModel("mem", hidden, layers, heads, heads, inter, vocab, seq, 1);
+      List<Batch> batches = TrainStepBench.randomBatches(shape, 6, 2);
+      double[] times = new double[steps];
+      List<Double> losses = new ArrayList<>();
+      for (int s = 0; s < steps; s++) {
+        t0 = System.nanoTime();
+        losses.add(tr.step(List.of(batches.get(s % batches.size()))).loss());
+        times[s] = (System.nanoTime() - t0) / 1e9;
+      }
+      out.put("step_s", times);
+      out.put("tokens_per_s_median", seq / Stats.median(times));
+      out.put("losses", losses);
+      ProcessMemory mem = ProcessMemory.now();
+      out.put("rss_end_mib", mem.rssMib());
+      out.put("peak_rss_mib", mem.peakRssMib());
+      return out;
+    } finally {
+      deleteRecursively(dir);
+    }
+  }
+
+  /**
+   * Random weights (uniform, std 0.02; norms 1) as a Q8_0 GGUF file, quantised a chunk of rows at a time and streamed:
+   * memory use stays a few MB whatever the model's size. The vocabulary is synthetic (byte pieces, then "▁t<i>").
+   */
+  private static void writeQ8Gguf(Configuration conf, Path file, LlamaConfig c) {
+    List<String> pieces = new ArrayList<>(List.of("<unk>", "<s>", "</s>"));
+    for (int b = 0; b < 256 && pieces.size() < c.vocabSize(); b++) pieces.add(String.format("<0x%02X>", b));
+    while (pieces.size() < c.vocabSize()) pieces.add("\u2581t" + pieces.size());
+    float[] scores = new float[pieces.size()];
+    int[] types = new int[pieces.size()];
+    for (int i = 0; i < pieces.size(); i++) {
+      scores[i] = -i;
+      types[i] = i == 0 ? SpmTokenizerJson.UNKNOWN : i < 3 ? SpmTokenizerJson.CONTROL : i < 259 ? SpmTokenizerJson.BYTE : SpmTokenizerJson.NORMAL;
+    }
+    SpmTokenizerJson.Vocab vocab = new SpmTokenizerJson.Vocab(pieces, scores, types, 0, 1, 2, null, true, false, true, c.maxPositionEmbeddings(), null);
+    List<Gguf.TensorSpec> specs = new ArrayList<>(GgufLlama.tensorSpecs(c, Gguf.GgmlType.Q8_0).values());
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(7);
+    float scale = (float) (0.02 * Math.sqrt(12));
+    try (Gguf.Writer w = Gguf.create(conf, file.toString(), GgufLlama.metadata(c, vocab, "random-q8_0", 7), specs)) {
+      for (Gguf.TensorSpec t : specs) {
+        if (t.type() == Gguf.GgmlType.F32) {
+          java.nio.ByteBuffer ones = java.nio.ByteBuffer.allocate((int) t.nbytes()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+          for (int i = 0; i < t.numel(); i++) ones.putFloat(1f);
+          w.write(t.name(), ones.array(), 0, ones.capacity());
+          continue;
+        }
+        int cols = (int) t.shape()[1], rows = (int) t.shape()[0], chunkRows = Math.max(1, (1 << 20) / cols);
+        float[] x = new float[chunkRows * cols];
+        byte[] q = new byte[(int) QuantBlocks.q8_0Bytes(x.length)];
+        for (int r0 = 0; r0 < rows; r0 += chunkRows) {
+          int n = Math.min(chunkRows, rows - r0) * cols;
+          for (int i = 0; i < n; i++) x[i] = ((float) rnd.nextDouble() - 0.5f) * scale;
+          QuantBlocks.quantizeQ8_0(x, 0, n, q, 0);
+          w.write(t.name(), q, 0, (int) QuantBlocks.q8_0Bytes(n));
+        }
+      }
     }
   }
 

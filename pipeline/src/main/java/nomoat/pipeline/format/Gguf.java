@@ -74,15 +74,17 @@ public final class Gguf {
   public static final class Reader implements Closeable {
     private final Path path;
     private final FSDataInputStream in;
+    private final java.io.File local;       // the file when it is on the local file system (mapped), else null
     private final int version;
     private final long alignment;
     private final Map<String, Object> metadata;
     private final Map<String, TensorInfo> tensors;
 
-    private Reader(Path path, FSDataInputStream in, int version, long alignment, Map<String, Object> metadata,
+    private Reader(Path path, FSDataInputStream in, java.io.File local, int version, long alignment, Map<String, Object> metadata,
                    Map<String, TensorInfo> tensors) {
       this.path = path;
       this.in = in;
+      this.local = local;
       this.version = version;
       this.alignment = alignment;
       this.metadata = Collections.unmodifiableMap(metadata);
@@ -177,6 +179,20 @@ public final class Gguf {
         done += n;
       }
       return out;
+    }
+
+    /**
+     * The tensor's stored bytes as the engine keeps them: a read-only mapping of the file when it is local (JVMs on one
+     * node share the page cache; nothing is copied, and the mapping stays valid after close), else {@link #readRaw}.
+     */
+    public ByteBuffer storedData(String name) {
+      TensorInfo t = info(name);
+      if (local == null || t.nbytes() > Integer.MAX_VALUE) return readRaw(name);
+      try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(local.toPath(), java.nio.file.StandardOpenOption.READ)) {
+        return ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, t.offset(), t.nbytes()).order(ByteOrder.LITTLE_ENDIAN);
+      } catch (java.io.IOException e) {
+        throw NomoatException.io("cannot map " + path + ": " + e.getMessage(), e);
+      }
     }
 
     /** The tensor dequantized to FP32, row-major shape (ne reversed). */
@@ -290,10 +306,191 @@ public final class Gguf {
       for (int i = 1; i < byOffset.size(); i++)
         if (byOffset.get(i).offset() < byOffset.get(i - 1).offset() + byOffset.get(i - 1).nbytes())
           throw c.bad("tensors '" + byOffset.get(i - 1).name() + "' and '" + byOffset.get(i).name() + "' overlap");
-      return new Reader(path, in, version, alignment, metadata, tensors);
+      return new Reader(path, in, Storage.localFile(conf, path), version, alignment, metadata, tensors);
     } catch (RuntimeException e) {
       Storage.closeQuietly(in);
       throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------- writing
+
+  /** A tensor to write: its row-major shape (the file stores ne = shape reversed) and ggml type. */
+  public record TensorSpec(String name, long[] shape, GgmlType type) {
+    public long numel() {
+      long n = 1;
+      for (long d : shape) n *= d;
+      return n;
+    }
+
+    public long nbytes() { return numel() / type.blockElems * type.blockBytes; }
+  }
+
+  /**
+   * Creates a GGUF v3 file: the header (metadata, tensor infos, padding to general.alignment, 32 unless the metadata
+   * sets it) is written at once; the tensors' data then follow through {@link Writer#write}, in the order given, so a
+   * file of any size streams through a small buffer. Metadata values: String, Boolean, Float (f32), Double (f64),
+   * Integer (i32), Long (u32 when it fits, else i64), or a List of one of those (an array) — what {@link Reader}
+   * returns reads back the same.
+   */
+  public static Writer create(Configuration conf, String uri, Map<String, Object> metadata, List<TensorSpec> tensors) {
+    long alignment = metadata.get("general.alignment") instanceof Number a ? a.longValue() : 32;
+    if (alignment <= 0 || Long.bitCount(alignment) != 1) throw new IllegalArgumentException("general.alignment " + alignment + " is not a power of two");
+    HeaderOut h = new HeaderOut();
+    h.i32(MAGIC);
+    h.i32(3);
+    h.i64(tensors.size());
+    h.i64(metadata.size());
+    for (Map.Entry<String, Object> e : metadata.entrySet()) {
+      h.string(e.getKey());
+      h.value(e.getKey(), e.getValue(), true);
+    }
+    long offset = 0;
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (TensorSpec t : tensors) {
+      if (!names.add(t.name())) throw new IllegalArgumentException("duplicate tensor '" + t.name() + "'");
+      if (t.shape().length < 1 || t.shape().length > MAX_DIMS || t.shape()[t.shape().length - 1] % t.type().blockElems != 0)
+        throw new IllegalArgumentException("tensor '" + t.name() + "' shape " + Arrays.toString(t.shape()) + " cannot be stored as " + t.type());
+      h.string(t.name());
+      h.i32(t.shape().length);
+      for (int d = t.shape().length - 1; d >= 0; d--) h.i64(t.shape()[d]);
+      h.i32(t.type().id);
+      h.i64(offset);
+      offset += padded(t.nbytes(), alignment);
+    }
+    byte[] header = h.bytes();
+    Path path = new Path(uri);
+    java.io.OutputStream out = new java.io.BufferedOutputStream(Storage.create(conf, path), 1 << 20);
+    Writer w = new Writer(conf, path, out, List.copyOf(tensors), alignment);
+    w.raw(header, 0, header.length);
+    w.raw(new byte[(int) (padded(header.length, alignment) - header.length)], 0, (int) (padded(header.length, alignment) - header.length));
+    return w;
+  }
+
+  private static long padded(long n, long alignment) { return (n + alignment - 1) / alignment * alignment; }
+
+  /** Tensor data of a file being written by {@link #create}: each tensor's bytes in full, in the declared order. */
+  public static final class Writer implements Closeable {
+    private final Configuration conf;
+    private final Path path;
+    private final java.io.OutputStream out;
+    private final List<TensorSpec> tensors;
+    private final long alignment;
+    private int current = 0;
+    private long done = 0;     // bytes of the current tensor written
+    private boolean closed = false;
+
+    private Writer(Configuration conf, Path path, java.io.OutputStream out, List<TensorSpec> tensors, long alignment) {
+      this.conf = conf;
+      this.path = path;
+      this.out = out;
+      this.tensors = tensors;
+      this.alignment = alignment;
+    }
+
+    /** The next len bytes of tensor name, which must be the one being written (the previous ones complete). */
+    public void write(String name, byte[] b, int off, int len) {
+      if (current >= tensors.size()) throw new IllegalStateException("every tensor of " + path + " is written; got more bytes for '" + name + "'");
+      TensorSpec t = tensors.get(current);
+      if (!t.name().equals(name)) throw new IllegalStateException("tensor '" + t.name() + "' of " + path + " is being written, not '" + name + "'");
+      if (done + len > t.nbytes()) throw new IllegalStateException("tensor '" + name + "' takes " + t.nbytes() + " bytes; got " + (done + len));
+      raw(b, off, len);
+      done += len;
+      if (done == t.nbytes()) {
+        int pad = (int) (padded(done, alignment) - done);
+        raw(new byte[pad], 0, pad);
+        current++;
+        done = 0;
+      }
+    }
+
+    private void raw(byte[] b, int off, int len) {
+      try {
+        out.write(b, off, len);
+      } catch (java.io.IOException e) {
+        throw NomoatException.io("cannot write " + path + ": " + e.getMessage(), e);
+      }
+    }
+
+    /** Finishes the file; one with tensors left unwritten is deleted and refused. */
+    @Override
+    public void close() {
+      if (closed) return;
+      closed = true;
+      try {
+        out.close();
+      } catch (java.io.IOException e) {
+        throw NomoatException.io("cannot write " + path + ": " + e.getMessage(), e);
+      }
+      if (current < tensors.size()) {
+        try {
+          Storage.rawFileSystem(conf, path).delete(path, false);
+        } catch (java.io.IOException ignored) {
+          // the message below names the file
+        }
+        throw new IllegalStateException("GGUF file " + path + " was closed before tensor '" + tensors.get(current).name() + "' was written; deleted");
+      }
+    }
+  }
+
+  /** The header in memory (metadata and tensor infos: a vocabulary's worth, not tensor data). */
+  private static final class HeaderOut {
+    private final java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    private final ByteBuffer le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+
+    byte[] bytes() { return b.toByteArray(); }
+
+    void i32(int v) { le.clear(); le.putInt(v); b.write(le.array(), 0, 4); }
+
+    void i64(long v) { le.clear(); le.putLong(v); b.write(le.array(), 0, 8); }
+
+    void string(String s) {
+      byte[] u = s.getBytes(StandardCharsets.UTF_8);
+      i64(u.length);
+      b.write(u, 0, u.length);
+    }
+
+    /** GGUF value type of v (arrays: 9). */
+    static int type(String key, Object v) {
+      if (v instanceof String) return 8;
+      if (v instanceof Boolean) return 7;
+      if (v instanceof Float) return 6;
+      if (v instanceof Double) return 12;
+      if (v instanceof Integer) return 5;
+      if (v instanceof Long l) return l >= 0 && l <= 0xffffffffL ? 4 : 11;
+      if (v instanceof List) return 9;
+      throw new IllegalArgumentException("metadata key '" + key + "' has a value of type " + (v == null ? "null" : v.getClass().getSimpleName()));
+    }
+
+    void value(String key, Object v, boolean typed) {
+      int type = type(key, v);
+      if (typed) i32(type);
+      switch (type) {
+        case 8 -> string((String) v);
+        case 7 -> b.write((Boolean) v ? 1 : 0);
+        case 6 -> { le.clear(); le.putFloat((Float) v); b.write(le.array(), 0, 4); }
+        case 12 -> { le.clear(); le.putDouble((Double) v); b.write(le.array(), 0, 8); }
+        case 5 -> i32((Integer) v);
+        case 4 -> i32((int) (long) (Long) v);
+        case 11 -> i64((Long) v);
+        default -> {
+          List<?> list = (List<?>) v;
+          int elem = list.isEmpty() ? 4 : type(key, list.get(0));
+          for (Object o : list) {
+            int t = type(key, o);
+            if (t == 11 && elem == 4) elem = 11;             // longs: i64 as soon as one needs it
+            else if (t != elem && !(t == 4 && elem == 11))
+              throw new IllegalArgumentException("metadata array '" + key + "' mixes value types");
+          }
+          if (elem == 9) throw new IllegalArgumentException("metadata array '" + key + "' holds arrays");
+          i32(elem);
+          i64(list.size());
+          for (Object o : list) {
+            if (elem == 11) i64(((Long) o));
+            else value(key, o, false);
+          }
+        }
+      }
     }
   }
 

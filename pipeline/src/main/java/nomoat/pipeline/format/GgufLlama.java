@@ -98,15 +98,17 @@ public final class GgufLlama {
     return out;
   }
 
-  /** A 16-bit or quantised tensor [rows, cols] kept as stored (q/k rows un-interleaved when heads > 0). */
+  /**
+   * A 16-bit or quantised tensor [rows, cols] kept as stored: the file's mapped pages when it is local, else one read
+   * into an off-heap buffer. q/k rows stay in the file's interleaved rotary order and are read in HF's order in place.
+   */
   private static FrozenMatrix stored(Gguf.Reader r, Gguf.TensorInfo t, long[] shape, int heads) {
-    ByteBuffer raw = r.readRaw(t.name());
+    ByteBuffer raw = r.storedData(t.name());
     long rows = shape[0], cols = shape[1];
-    if (heads > 0) raw = unpermuteRotaryRows(raw, rows, (int) (raw.capacity() / rows), heads);
     return switch (t.type()) {
-      case F16 -> FrozenMatrix.float16(rows, cols, raw);
-      case BF16 -> FrozenMatrix.bfloat16(rows, cols, raw);
-      default -> FrozenMatrix.quantized(GgmlBlocks.quant(t.type()), rows, cols, raw);
+      case F16 -> FrozenMatrix.half(false, rows, cols, raw, heads);
+      case BF16 -> FrozenMatrix.half(true, rows, cols, raw, heads);
+      default -> FrozenMatrix.quantized(GgmlBlocks.quant(t.type()), rows, cols, raw, heads);
     };
   }
 
@@ -214,6 +216,22 @@ public final class GgufLlama {
   }
 
   static SpmTokenizerJson.Files tokenizer(Gguf.Reader r, int modelMaxLength) {
+    SpmTokenizerJson.Vocab v = vocab(r, modelMaxLength);
+    try {
+      return SpmTokenizerJson.build(v);
+    } catch (IllegalArgumentException e) {
+      throw NomoatException.inputData("GGUF file " + r.path() + ": cannot build a tokenizer from the embedded vocabulary: " + e.getMessage(), e);
+    }
+  }
+
+  /** Only the embedded SentencePiece vocabulary of a llama GGUF file, as stored (no tensor is read). */
+  public static SpmTokenizerJson.Vocab vocab(Configuration conf, String uri) {
+    try (Gguf.Reader r = Gguf.open(conf, uri)) {
+      return vocab(r, config(r).maxPositionEmbeddings());
+    }
+  }
+
+  static SpmTokenizerJson.Vocab vocab(Gguf.Reader r, int modelMaxLength) {
     String model = r.string("tokenizer.ggml.model");
     if (!model.equals("llama"))
       throw NomoatException.inputData("GGUF file " + r.path() + " has tokenizer.ggml.model '" + model
@@ -245,11 +263,139 @@ public final class GgufLlama {
     boolean addEos = r.has("tokenizer.ggml.add_eos_token") && r.bool("tokenizer.ggml.add_eos_token");
     boolean addSpacePrefix = !r.has("tokenizer.ggml.add_space_prefix") || r.bool("tokenizer.ggml.add_space_prefix");
     String chatTemplate = r.has("tokenizer.chat_template") ? r.string("tokenizer.chat_template") : null;
-    try {
-      return SpmTokenizerJson.build(new SpmTokenizerJson.Vocab(pieces, sc, ty, unk, bos, eos, pad, addBos, addEos, addSpacePrefix, modelMaxLength,
-          chatTemplate));
-    } catch (IllegalArgumentException e) {
-      throw NomoatException.inputData("GGUF file " + r.path() + ": cannot build a tokenizer from the embedded vocabulary: " + e.getMessage(), e);
+    return new SpmTokenizerJson.Vocab(pieces, sc, ty, unk, bos, eos, pad, addBos, addEos, addSpacePrefix, modelMaxLength, chatTemplate);
+  }
+
+  // ---------------------------------------------------------------------------------------------------- writing
+
+  /** GGUF name of a HF llama tensor name (llama.cpp's names). */
+  public static String ggufName(String hf) {
+    switch (hf) {
+      case "model.embed_tokens.weight": return "token_embd.weight";
+      case "model.norm.weight": return "output_norm.weight";
+      case "lm_head.weight": return "output.weight";
+      default:
+        Matcher m = HF_BLOCK.matcher(hf);
+        if (m.matches())
+          for (Map.Entry<String, String> e : BLOCK_NAMES.entrySet())
+            if (e.getValue().equals(m.group(2))) return "blk." + m.group(1) + "." + e.getKey() + ".weight";
+        throw new IllegalArgumentException("'" + hf + "' is not a llama tensor name");
     }
+  }
+
+  private static final Pattern HF_BLOCK = Pattern.compile("model\\.layers\\.(\\d+)\\.([a-z_.]+)\\.weight");
+
+  /**
+   * The tensors of a llama model in llama.cpp's file order (embedding, layer by layer, final norm, output unless tied):
+   * HF name -> GGUF spec; norms F32, matrices matrixType.
+   */
+  public static Map<String, Gguf.TensorSpec> tensorSpecs(LlamaConfig c, Gguf.GgmlType matrixType) {
+    Map<String, Gguf.TensorSpec> out = new java.util.LinkedHashMap<>();
+    Map<String, long[]> shapes = HfCheckpoint.expectedShapes(c);
+    List<String> order = new ArrayList<>();
+    order.add("model.embed_tokens.weight");
+    for (int l = 0; l < c.numLayers(); l++)
+      for (String m : List.of("input_layernorm", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+          "post_attention_layernorm", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"))
+        order.add("model.layers." + l + "." + m + ".weight");
+    order.add("model.norm.weight");
+    if (!c.tieWordEmbeddings()) order.add("lm_head.weight");
+    for (String hf : order) {
+      long[] shape = shapes.get(hf);
+      if (shape == null) throw new IllegalStateException("no expected shape for " + hf);
+      out.put(hf, new Gguf.TensorSpec(ggufName(hf), shape, shape.length == 2 ? matrixType : Gguf.GgmlType.F32));
+    }
+    return out;
+  }
+
+  /**
+   * The GGUF metadata of a llama model as llama.cpp writes it: general.*, llama.* (shape, norm epsilon, RoPE base) and the
+   * vocabulary as tokenizer.ggml.* keys. fileType is llama.cpp's general.file_type (0 F32, 1 F16, 7 Q8_0, 32 BF16).
+   */
+  public static Map<String, Object> metadata(LlamaConfig c, SpmTokenizerJson.Vocab v, String name, long fileType) {
+    if (c.ropeScaling() != null) throw new IllegalArgumentException("RoPE scaling is not written to GGUF files");
+    if (c.attentionBias()) throw new IllegalArgumentException("attention biases are not written to GGUF files");
+    if (v.pieces().size() != c.vocabSize())
+      throw new IllegalArgumentException("the vocabulary has " + v.pieces().size() + " tokens, the model " + c.vocabSize());
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("general.architecture", "llama");
+    m.put("general.name", name);
+    m.put("general.alignment", 32L);
+    m.put("general.file_type", fileType);
+    m.put("llama.context_length", (long) c.maxPositionEmbeddings());
+    m.put("llama.embedding_length", (long) c.hiddenSize());
+    m.put("llama.block_count", (long) c.numLayers());
+    m.put("llama.feed_forward_length", (long) c.intermediateSize());
+    m.put("llama.rope.dimension_count", (long) c.headDim());
+    m.put("llama.attention.head_count", (long) c.numHeads());
+    m.put("llama.attention.head_count_kv", (long) c.numKvHeads());
+    if (c.headDim() != c.hiddenSize() / c.numHeads()) {
+      m.put("llama.attention.key_length", (long) c.headDim());
+      m.put("llama.attention.value_length", (long) c.headDim());
+    }
+    m.put("llama.attention.layer_norm_rms_epsilon", (float) c.rmsNormEps());
+    m.put("llama.rope.freq_base", (float) c.ropeTheta());
+    m.put("tokenizer.ggml.model", "llama");
+    m.put("tokenizer.ggml.tokens", v.pieces());
+    List<Float> scores = new ArrayList<>(v.scores().length);
+    for (float f : v.scores()) scores.add(f);
+    m.put("tokenizer.ggml.scores", scores);
+    List<Integer> types = new ArrayList<>(v.types().length);
+    for (int t : v.types()) types.add(t);
+    m.put("tokenizer.ggml.token_type", types);
+    m.put("tokenizer.ggml.bos_token_id", (long) v.bosId());
+    m.put("tokenizer.ggml.eos_token_id", (long) v.eosId());
+    m.put("tokenizer.ggml.unknown_token_id", (long) v.unkId());
+    if (v.padId() != null) m.put("tokenizer.ggml.padding_token_id", (long) v.padId());
+    m.put("tokenizer.ggml.add_bos_token", v.addBos());
+    m.put("tokenizer.ggml.add_eos_token", v.addEos());
+    m.put("tokenizer.ggml.add_space_prefix", v.addSpacePrefix());
+    if (v.chatTemplate() != null) m.put("tokenizer.chat_template", v.chatTemplate());
+    return m;
+  }
+
+  /**
+   * Writes a llama model as one GGUF file, each tensor in the format it is held in (FP32, F16, BF16, or its ggml blocks;
+   * norms FP32), q/k rows in Meta's interleaved rotary order as llama.cpp stores them. Streams a tensor a row at a time.
+   */
+  public static void write(Configuration conf, String uri, LlamaWeights w, SpmTokenizerJson.Vocab vocab) {
+    LlamaConfig c = w.config();
+    Map<String, Gguf.TensorSpec> specs = tensorSpecs(c, Gguf.GgmlType.F32);
+    List<Gguf.TensorSpec> typed = new ArrayList<>();
+    Gguf.GgmlType embdType = null;
+    for (Map.Entry<String, Gguf.TensorSpec> e : specs.entrySet()) {
+      Gguf.GgmlType t = ggmlType(e.getKey(), w.stored(e.getKey()));
+      if (embdType == null) embdType = t;
+      typed.add(new Gguf.TensorSpec(e.getValue().name(), e.getValue().shape(), t));
+    }
+    long fileType = switch (embdType) { case F32 -> 0; case F16 -> 1; case Q8_0 -> 7; case BF16 -> 32; case Q4_0 -> 2; case Q4_K -> 15; case Q6_K -> 18; };
+    try (Gguf.Writer out = Gguf.create(conf, uri, metadata(c, vocab, "nomoat", fileType), typed)) {
+      for (Map.Entry<String, Gguf.TensorSpec> e : specs.entrySet()) {
+        FrozenMatrix m = w.stored(e.getKey());
+        String hf = e.getKey();
+        int heads = hf.endsWith("q_proj.weight") ? c.numHeads() : hf.endsWith("k_proj.weight") ? c.numKvHeads() : 0;
+        int rows = (int) m.rows(), hd = heads > 0 ? rows / heads : 0;
+        byte[] row = new byte[m.storedRowBytes()];
+        for (int g = 0; g < rows; g++) {
+          // file row g = h*hd + 2i + j holds HF row h*hd + j*hd/2 + i
+          int r = heads == 0 ? g : g / hd * hd + (g % hd % 2) * (hd / 2) + g % hd / 2;
+          m.storedRows(r, r + 1, row, 0);
+          out.write(e.getValue().name(), row, 0, row.length);
+        }
+      }
+    }
+  }
+
+  private static Gguf.GgmlType ggmlType(String hf, FrozenMatrix m) {
+    return switch (m.format()) {
+      case "float32" -> Gguf.GgmlType.F32;
+      case "float16" -> Gguf.GgmlType.F16;
+      case "bfloat16" -> Gguf.GgmlType.BF16;
+      case "q8_0" -> Gguf.GgmlType.Q8_0;
+      case "q4_0" -> Gguf.GgmlType.Q4_0;
+      case "q4_k" -> Gguf.GgmlType.Q4_K;
+      case "q6_k" -> Gguf.GgmlType.Q6_K;
+      default -> throw new IllegalArgumentException("tensor " + hf + " is held as " + m.format() + ", which GGUF files do not store");
+    };
   }
 }

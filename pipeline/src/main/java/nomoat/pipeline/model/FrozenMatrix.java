@@ -29,6 +29,15 @@ public abstract class FrozenMatrix {
   /** Bytes the elements take in memory. */
   public abstract long storedBytes();
 
+  /** Bytes of one row as stored (FP32: 4 per value; blocks: whole blocks). */
+  public abstract int storedRowBytes();
+
+  /**
+   * Rows [r0, r1) as stored (little-endian FP32, 16-bit floats or ggml blocks), in logical (HF) row order, into dst from
+   * off: what a writer puts in a file. (r1 - r0) * {@link #storedRowBytes} bytes.
+   */
+  public abstract void storedRows(int r0, int r1, byte[] dst, int off);
+
   /** The type products return and take: FLOAT for every narrow format. */
   public abstract DataType computeType();
 
@@ -69,6 +78,38 @@ public abstract class FrozenMatrix {
   /** rows x cols values as ggml quantised blocks (whole blocks per row), row-major. */
   public static FrozenMatrix quantized(QuantBlocks.Quant quant, long rows, long cols, ByteBuffer data) {
     return new QuantMatrix(quant, rows, cols, data, TiledMatrix.DEFAULT_TILE_ELEMENTS);
+  }
+
+  /**
+   * A matrix of 16-bit floats (bfloat16 or IEEE half) whose rows are stored in Meta's interleaved rotary order, per head
+   * of rows / rotaryHeads rows (GGUF q/k weights): row r of this matrix is HF's row r, read in place (a mapped file stays
+   * mapped). rotaryHeads = 0: rows as stored.
+   */
+  public static FrozenMatrix half(boolean bfloat16, long rows, long cols, ByteBuffer data, int rotaryHeads) {
+    return new HalfMatrix(rows, cols, data, bfloat16, rotaryHeads, TiledMatrix.DEFAULT_TILE_ELEMENTS);
+  }
+
+  /** {@link #quantized(QuantBlocks.Quant, long, long, ByteBuffer)} with rows in Meta's interleaved rotary order (see {@link #half}). */
+  public static FrozenMatrix quantized(QuantBlocks.Quant quant, long rows, long cols, ByteBuffer data, int rotaryHeads) {
+    return new QuantMatrix(quant, rows, cols, data, rotaryHeads, TiledMatrix.DEFAULT_TILE_ELEMENTS);
+  }
+
+  /** A FLOAT/DOUBLE 2D array quantised to Q8_0 blocks as ggml's reference quantiser does ({@link QuantBlocks#quantizeQ8_0}). */
+  public static FrozenMatrix quantizedQ8_0(INDArray a) {
+    if (a.rank() != 2) throw new IllegalArgumentException("only matrices are quantised, got shape " + java.util.Arrays.toString(a.shape()));
+    long rows = a.rows(), cols = a.columns();
+    if (cols % 32 != 0) throw new IllegalArgumentException("Q8_0 needs rows of whole 32-value blocks, got " + cols + " columns");
+    int rowBytes = (int) QuantBlocks.q8_0Bytes(cols);
+    ByteBuffer data = allocate(rows * rowBytes);
+    INDArray f = a.dataType() == DataType.FLOAT && Buffers.isPacked(a) ? a : a.castTo(DataType.FLOAT).dup('c');
+    float[] row = new float[(int) cols];
+    byte[] q = new byte[rowBytes];
+    for (long r = 0; r < rows; r++) {
+      Buffers.floats(f).get((int) (r * cols), row, 0, (int) cols);
+      QuantBlocks.quantizeQ8_0(row, 0, (int) cols, q, 0);
+      data.put((int) (r * rowBytes), q);
+    }
+    return new QuantMatrix(QuantBlocks.Quant.Q8_0, rows, cols, data, TiledMatrix.DEFAULT_TILE_ELEMENTS);
   }
 
   /** A FLOAT/DOUBLE 2D array rounded to bfloat16 (bfloat16 = true) or half (round to nearest even). */
@@ -126,6 +167,19 @@ public abstract class FrozenMatrix {
 
     @Override void widen(int r0, int r1, int c0, int c1, float[] dst) {
       throw new UnsupportedOperationException("dense tiles are views");
+    }
+
+    @Override public int storedRowBytes() { return 4 * cols; }
+
+    @Override public void storedRows(int r0, int r1, byte[] dst, int off) {
+      if (a.dataType() != DataType.FLOAT) throw new IllegalArgumentException("only FLOAT arrays are stored as FP32 bytes, got " + a.dataType());
+      INDArray f = Buffers.isPacked(a) ? a : a.dup('c');
+      float[] v = new float[cols];
+      ByteBuffer out = ByteBuffer.wrap(dst).order(ByteOrder.LITTLE_ENDIAN);
+      for (int r = r0; r < r1; r++, off += 4 * cols) {
+        Buffers.floats(f).get(r * cols, v, 0, cols);
+        for (int i = 0; i < cols; i++) out.putFloat(off + 4 * i, v[i]);
+      }
     }
   }
 }

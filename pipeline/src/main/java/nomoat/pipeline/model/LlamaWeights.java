@@ -85,6 +85,22 @@ public final class LlamaWeights {
     return ofStored(config, out);
   }
 
+  /**
+   * These weights as llama.cpp's Q8_0 files hold them: every matrix (projections, embedding, LM head) quantised to Q8_0
+   * blocks ({@link FrozenMatrix#quantizedQ8_0}), the norms kept FP32. Only FLOAT models.
+   */
+  public LlamaWeights quantizedQ8_0() {
+    Map<String, FrozenMatrix> out = new TreeMap<>();
+    for (Map.Entry<String, FrozenMatrix> e : stored.entrySet()) {
+      FrozenMatrix t = e.getValue();
+      if (t.format().equals("float64"))
+        throw new IllegalArgumentException("Q8_0 quantisation needs a FLOAT model; tensor " + e.getKey() + " is DOUBLE");
+      boolean matrix = !(t instanceof FrozenMatrix.Dense d) || d.a.rank() == 2;
+      out.put(e.getKey(), matrix ? FrozenMatrix.quantizedQ8_0(t.toDense()) : t);
+    }
+    return ofStored(config, out);
+  }
+
   /** "model.layers.{layer}.self_attn.q_proj" / "model.layers.{layer}.mlp.gate_proj" for a projection's short name. */
   public static String modulePath(int layer, String module) {
     String block = module.endsWith("_proj") && (module.startsWith("gate") || module.startsWith("up") || module.startsWith("down"))

@@ -32,8 +32,36 @@ public final class QuantBlocks {
     }
   }
 
+  /**
+   * n values of x from xo (n a multiple of 32) -> n / 32 Q8_0 blocks written to out from oo, as ggml's reference
+   * quantiser does it: per block amax = max |x|, d = amax / 127, id = d != 0 ? 1 / d : 0, q = round-half-away(x * id),
+   * d stored as IEEE half (round to nearest even). The scale used for q is the FP32 d, not its half.
+   */
+  public static void quantizeQ8_0(float[] x, int xo, int n, byte[] out, int oo) {
+    if (n % 32 != 0) throw new IllegalArgumentException("Q8_0 quantises whole blocks of 32 values, got " + n);
+    for (int b = 0; b < n / 32; b++) {
+      int xb = xo + 32 * b, ob = oo + 34 * b;
+      float amax = 0f;
+      for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(x[xb + j]));
+      float d = amax / 127f;
+      float id = d != 0f ? 1f / d : 0f;
+      short h = HalfFloats.floatToHalf(d);
+      out[ob] = (byte) h;
+      out[ob + 1] = (byte) (h >> 8);
+      for (int j = 0; j < 32; j++) out[ob + 2 + j] = (byte) roundHalfAway(x[xb + j] * id);
+    }
+  }
+
+  /** C's roundf: halves round away from zero (Math.round rounds them up). */
+  private static int roundHalfAway(float v) {
+    return v >= 0f ? Math.round(v) : -Math.round(-v);
+  }
+
+  /** Bytes of n values as Q8_0 blocks. */
+  public static long q8_0Bytes(long n) { return n / 32 * 34; }
+
   private static float half(byte[] raw, int at) {
-    return HalfFloats.halfToFloat((short) ((raw[at] & 0xff) | (raw[at + 1] << 8)));
+    return HalfFloats.HALF_TO_FLOAT[(raw[at] & 0xff) | ((raw[at + 1] & 0xff) << 8)];
   }
 
   // Q8_0 = f16 d, 32 x i8 q; x = d*q

@@ -11,11 +11,17 @@ final class QuantMatrix extends TiledMatrix {
   private final QuantBlocks.Quant quant;
   private final ByteBuffer data;           // absolute reads only: safe to share between threads
   private final int rowBytes;
+  private final int rotaryHeads;           // > 0: rows are stored in Meta's interleaved rotary order (GGUF q/k)
 
   private static final ThreadLocal<byte[]> RAW = ThreadLocal.withInitial(() -> new byte[0]);
 
   QuantMatrix(QuantBlocks.Quant quant, long rows, long cols, ByteBuffer data, int tileElements) {
+    this(quant, rows, cols, data, 0, tileElements);
+  }
+
+  QuantMatrix(QuantBlocks.Quant quant, long rows, long cols, ByteBuffer data, int rotaryHeads, int tileElements) {
     super(rows, cols, tileElements);
+    this.rotaryHeads = checkedRotaryHeads(rotaryHeads);
     if (cols % quant.blockElems != 0)
       throw new IllegalArgumentException(quant + " rows of " + cols + " values are not whole blocks of " + quant.blockElems);
     this.quant = quant;
@@ -25,7 +31,16 @@ final class QuantMatrix extends TiledMatrix {
     this.data = data;
   }
 
-  @Override TiledMatrix withTileElements(int n) { return new QuantMatrix(quant, rows, cols, data, n); }
+  @Override TiledMatrix withTileElements(int n) { return new QuantMatrix(quant, rows, cols, data, rotaryHeads, n); }
+
+  @Override public void storedRows(int r0, int r1, byte[] dst, int off) {
+    for (int r = r0; r < r1; r++, off += rowBytes) data.get(storedRow(r, rotaryHeads) * rowBytes, dst, off, rowBytes);
+  }
+
+  @Override public int storedRowBytes() { return rowBytes; }
+
+  /** The block format. */
+  public QuantBlocks.Quant quant() { return quant; }
 
   @Override public String format() { return quant.name().toLowerCase(Locale.ROOT); }
 
@@ -35,7 +50,7 @@ final class QuantMatrix extends TiledMatrix {
     int b0 = c0 / quant.blockElems, nb = (c1 - c0 + quant.blockElems - 1) / quant.blockElems, w = c1 - c0;
     byte[] raw = raw(nb * quant.blockBytes);
     for (int r = r0, o = 0; r < r1; r++, o += w) {
-      data.get(r * rowBytes + b0 * quant.blockBytes, raw, 0, nb * quant.blockBytes);
+      data.get(storedRow(r, rotaryHeads) * rowBytes + b0 * quant.blockBytes, raw, 0, nb * quant.blockBytes);
       QuantBlocks.dequantize(quant, raw, 0, nb, dst, o);
     }
   }

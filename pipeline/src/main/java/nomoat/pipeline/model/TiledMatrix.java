@@ -42,6 +42,23 @@ abstract class TiledMatrix extends FrozenMatrix {
     this.tileElements = tileElements;
   }
 
+  /** rotaryHeads if it can split the rows into heads of an even size (0: rows in their logical order). */
+  final int checkedRotaryHeads(int heads) {
+    if (heads < 0 || (heads > 0 && rows % (2 * heads) != 0))
+      throw new IllegalArgumentException(rows + " rows cannot be " + heads + " rotary heads");
+    return heads;
+  }
+
+  /**
+   * Where logical row r (HF's rotate_half order) is stored when the rows are kept in Meta's interleaved rotary layout
+   * per head (GGUF q/k): HF row h*hd + j*hd/2 + i is stored row h*hd + 2i + j. heads = 0: r itself.
+   */
+  final int storedRow(int r, int heads) {
+    if (heads == 0) return r;
+    int hd = rows / heads, half = hd / 2, h = r / hd, rem = r % hd;
+    return h * hd + 2 * (rem % half) + rem / half;
+  }
+
   /** W[r0:r1, c0:c1] widened to FP32, row-major, into dst[0, (r1-r0)*(c1-c0)). c0 and c1 are multiples of {@link #COLUMN_ALIGN} (or c1 = cols). */
   abstract void widen(int r0, int r1, int c0, int c1, float[] dst);
 
