@@ -159,6 +159,7 @@ public final class StorageBench {
         t0 = System.nanoTime();
         losses.add(tr.step(List.of(batches.get(s % batches.size()))).loss());
         times[s] = (System.nanoTime() - t0) / 1e9;
+        System.err.println("storage bench: step " + (s + 1) + " of " + steps + " in " + times[s] + " s, memory " + memoryParts(ProcessMemory.now()));
       }
       out.put("step_s", times);
       out.put("tokens_per_s_median", seq / Stats.median(times));
@@ -166,6 +167,7 @@ public final class StorageBench {
       ProcessMemory mem = ProcessMemory.now();
       out.put("rss_end_mib", mem.rssMib());
       out.put("peak_rss_mib", mem.peakRssMib());
+      out.put("memory_at_end_mib", memoryParts(mem));
       return out;
     } finally {
       deleteRecursively(dir);
@@ -198,7 +200,7 @@ public final class StorageBench {
       LoadedModel loaded = ModelLoader.load(conf, file.toString(), WeightStorage.STORED);
       out.put("load_s", (System.nanoTime() - t0) / 1e9);
       out.put("weights_bytes_held", loaded.weights().storedBytes());
-      out.put("rss_after_load_mib", ProcessMemory.now().rssMib());
+      out.put("memory_after_load_mib", memoryParts(ProcessMemory.now()));
       LlamaModel model = new LlamaModel(loaded.weights(), EngineOptions.defaults().withRecompute(true));
       LocalTrainer tr = trainer(model, c, 5);
       BenchModel shape = new BenchModel("mem", hidden, layers, heads, heads, inter, vocab, seq, 1);
@@ -209,6 +211,7 @@ public final class StorageBench {
         t0 = System.nanoTime();
         losses.add(tr.step(List.of(batches.get(s % batches.size()))).loss());
         times[s] = (System.nanoTime() - t0) / 1e9;
+        System.err.println("storage bench: step " + (s + 1) + " of " + steps + " in " + times[s] + " s, memory " + memoryParts(ProcessMemory.now()));
       }
       out.put("step_s", times);
       out.put("tokens_per_s_median", seq / Stats.median(times));
@@ -216,11 +219,31 @@ public final class StorageBench {
       ProcessMemory mem = ProcessMemory.now();
       out.put("rss_end_mib", mem.rssMib());
       out.put("peak_rss_mib", mem.peakRssMib());
+      out.put("memory_at_end_mib", memoryParts(mem));
       return out;
     } finally {
       deleteRecursively(dir);
     }
   }
+
+  /**
+   * Where resident memory goes (MiB): file pages (mapped weights), anonymous pages, and within the anonymous part the
+   * JVM heap and the off-heap buffers JavaCPP tracks (ND4J arrays and workspaces); the rest is OpenBLAS, JIT, threads.
+   */
+  static Map<String, Object> memoryParts(ProcessMemory mem) {
+    Runtime rt = Runtime.getRuntime();
+    Map<String, Object> parts = new LinkedHashMap<>();
+    parts.put("rss", mem.rssMib());
+    parts.put("peak_rss", mem.peakRssMib());
+    parts.put("rss_file", mem.rssFileMib());
+    parts.put("rss_anon", mem.rssAnonMib());
+    parts.put("heap_committed", rt.totalMemory() / MIB);
+    parts.put("heap_used", (rt.totalMemory() - rt.freeMemory()) / MIB);
+    parts.put("javacpp_tracked", org.bytedeco.javacpp.Pointer.totalBytes() / MIB);
+    return parts;
+  }
+
+  private static final double MIB = 1024.0 * 1024.0;
 
   /**
    * Random weights (uniform, std 0.02; norms 1) as a Q8_0 GGUF file, quantised a chunk of rows at a time and streamed:

@@ -8,9 +8,12 @@ import org.junit.jupiter.api.Test;
 class ProcessMemoryTest {
   @Test
   void parsesStatusLinesInMebibytes() {
-    ProcessMemory m = ProcessMemory.parse("Name:\tjava\nVmPeak:\t 9999 kB\nVmHWM:\t  2048000 kB\nVmRSS:\t  1024 kB\n");
+    ProcessMemory m = ProcessMemory.parse("Name:\tjava\nVmPeak:\t 9999 kB\nVmHWM:\t  2048000 kB\nVmRSS:\t  1024 kB\n"
+        + "RssAnon:\t   512 kB\nRssFile:\t   256 kB\nRssShmem:\t  256 kB\n");
     assertEquals(1.0, m.rssMib(), 0);
     assertEquals(2000.0, m.peakRssMib(), 0);
+    assertEquals(0.5, m.rssAnonMib(), 0);
+    assertEquals(0.25, m.rssFileMib(), 0);
   }
 
   @Test
