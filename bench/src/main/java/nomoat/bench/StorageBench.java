@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import nomoat.pipeline.model.WorkspaceMemory;
 import nomoat.pipeline.model.RandomWeights;
 import nomoat.pipeline.format.Gguf;
 import nomoat.pipeline.format.GgufLlama;
@@ -240,6 +241,9 @@ public final class StorageBench {
     parts.put("heap_committed", rt.totalMemory() / MIB);
     parts.put("heap_used", (rt.totalMemory() - rt.freeMemory()) / MIB);
     parts.put("javacpp_tracked", org.bytedeco.javacpp.Pointer.totalBytes() / MIB);
+    WorkspaceMemory.Held ws = WorkspaceMemory.ofThisThread();
+    parts.put("nd4j_workspaces", ws.bytes() / MIB);
+    parts.put("nd4j_workspaces_max_cycle", ws.maxCycleBytes() / MIB);
     return parts;
   }
 

@@ -45,7 +45,7 @@ final class CrossEntropy {
     double[] nll = new double[m];
     for (int from = 0; from < m; from += chunk) {
       int f = from, to = Math.min(m, from + chunk);
-      workspaces.run("nomoat-ce-chunk", () -> {                            // chunk temporaries reuse one block
+      workspaces.run(Workspaces.PHASE, () -> {                             // chunk temporaries reuse one block
         chunk(gemm, h, head, targets, dh, f, to, nll);
         return null;
       });

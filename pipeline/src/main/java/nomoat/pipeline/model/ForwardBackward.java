@@ -74,21 +74,24 @@ public final class ForwardBackward {
       if (backward) {
         INDArray dsel = model.finalNorm.backward(dhn, nc[0]);                         // [M, H]
         INDArray dx = Buffers.scatterRows(dsel, rows, batch.numTokens());             // [N, H], zero where no loss
+        // a layer's dx goes into one of two step-lived buffers, taking turns: the layer below reads it, nothing later
+        INDArray[] dxTurns = {Nd4j.createUninitialized(dx.dataType(), dx.shape()), Nd4j.createUninitialized(dx.dataType(), dx.shape())};
         for (int i = layers.size() - 1; i >= lowest; i--) {
-          // each layer's backward temporaries live in a scratch workspace reused by the next layer
+          // each layer's backward temporaries live in the phase workspace, reused by the next layer
           DecoderLayer l = layers.get(i);
-          INDArray dy = dx;
+          INDArray dy = dx, dxOut = dxTurns[i % 2];
           boolean needDx = i > lowest;
           INDArray in = recompute ? inputs[i] : null;
           DecoderLayer.Cache saved = recompute ? null : caches[i];
-          dx = model.workspaces.run("nomoat-backward", () -> {
+          dx = model.workspaces.run(Workspaces.PHASE, () -> {
             DecoderLayer.Cache c = saved;
             if (c == null) {                                  // recompute the layer's forward from its input
               DecoderLayer.Cache[] again = new DecoderLayer.Cache[1];
               l.forward(in, st, again);
               c = again[0];
             }
-            return model.workspaces.keep(l.backward(dy, c, st, needDx, grads));
+            INDArray d = l.backward(dy, c, st, needDx, grads);
+            return d == null ? null : dxOut.assign(d);
           });
         }
       }

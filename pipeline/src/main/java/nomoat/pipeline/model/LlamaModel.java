@@ -125,14 +125,14 @@ public final class LlamaModel {
 
   /**
    * The decoder stack for training with recomputation: as {@link #forward} without caches, keeping only each layer's
-   * input from layer from up (inputs[layer]); every layer's temporaries live in a scratch workspace reused by the next.
+   * input from layer from up (inputs[layer]); every layer's temporaries live in the phase workspace, reused by the next.
    */
   INDArray forwardKeepingInputs(int[] ids, DecoderLayer.Step st, INDArray[] inputs, int from) {
     INDArray x = embed(ids);                                                   // [N, H]
     for (DecoderLayer l : layers) {
       if (l.index >= from) inputs[l.index] = x;
       INDArray in = x;
-      x = workspaces.run("nomoat-forward", () -> workspaces.keep(l.forward(in, st, null)));
+      x = workspaces.run(Workspaces.PHASE, () -> workspaces.keep(l.forward(in, st, null)));
     }
     return x;
   }

@@ -28,6 +28,12 @@ final class Workspaces {
 
   private static final String STEP = "nomoat-step";
 
+  /**
+   * One phase's temporaries: a layer's forward, a chunk of the loss, a layer's (recomputed forward and) backward. The
+   * phases run one after another and keep nothing in it, so they share one block, sized by the largest phase.
+   */
+  static final String PHASE = "nomoat-phase";
+
   private final boolean on;
 
   private Workspaces(boolean on) { this.on = on; }

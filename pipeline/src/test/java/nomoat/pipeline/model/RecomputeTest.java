@@ -38,4 +38,32 @@ class RecomputeTest {
     assertBitIdentical(ForwardBackward.run(new LlamaModel(bf, o), List.of(), ad, batch, 1),
         ForwardBackward.run(new LlamaModel(bf, o.withRecompute(true)), List.of(), ad, batch, 1), "bfloat16 q,v");
   }
+
+  /**
+   * With recomputation a step holds each layer's input [N, H] and little else per layer: a layer's dx and its phase
+   * temporaries are reused, not kept until the step ends (they once were, 3x this per layer at LLaMA-7B width).
+   */
+  @Test
+  void recomputeKeepsOneInputPerLayer() throws Exception {
+    int seq = 128, hidden = 128;
+    long[] held = new long[2];
+    int[] layers = {2, 6};
+    for (int i = 0; i < 2; i++) {
+      LlamaConfig c = TinyModels.config(64, hidden, 192, layers[i], 4, 4, false);
+      int[] ids = TinyModels.randomIds(RND, seq, c.vocabSize());
+      Batch batch = new Batch(1, seq, ids, ids.clone(), null, null, null);
+      LlamaModel model = new LlamaModel(TinyModels.weights(c, DataType.FLOAT, 5), EngineOptions.defaults().withThreads(1).withRecompute(true));
+      LoraAdapter ad = TinyModels.adapter(c, TinyModels.spec(4, 8, 0, Set.of("q_proj", "v_proj"), null), DataType.FLOAT, 6);
+      int k = i;
+      Thread t = new Thread(() -> {                           // a fresh thread: workspaces are per thread and sized by use
+        for (int step = 0; step < 3; step++) ForwardBackward.run(model, List.of(), ad, batch, 9);
+        held[k] = WorkspaceMemory.ofThisThread().bytes();
+      });
+      t.start();
+      t.join();
+    }
+    long perLayer = (held[1] - held[0]) / (layers[1] - layers[0]), input = (long) seq * hidden * Float.BYTES;
+    org.junit.jupiter.api.Assertions.assertTrue(perLayer <= 1.5 * input,
+        "workspace bytes per extra layer " + perLayer + " vs one layer input " + input + " (held " + held[0] + ", " + held[1] + ")");
+  }
 }
