@@ -138,7 +138,11 @@ public final class TrainBench {
   record Overhead(String master, String model, int globalBatch, int workers, int microBatch, int localThreads, int executorEngineThreads,
                   int steps, List<OverheadRound> rounds, double localTokensPerS, double sparkTokensPerS, double ratio,
                   List<Double> ratioPerRound, double ratioMedianOfRounds,
-                  double sparkComputeSMedian, double sparkCoordinationSMedian, double localStepSMedian, double sparkStepSMedian) {}
+                  // named explicitly: snake-casing "SMedian" gives "smedian", and nomoat estimate reads these names
+                  @com.fasterxml.jackson.annotation.JsonProperty("spark_compute_s_median") double sparkComputeSMedian,
+                  @com.fasterxml.jackson.annotation.JsonProperty("spark_coordination_s_median") double sparkCoordinationSMedian,
+                  @com.fasterxml.jackson.annotation.JsonProperty("local_step_s_median") double localStepSMedian,
+                  @com.fasterxml.jackson.annotation.JsonProperty("spark_step_s_median") double sparkStepSMedian) {}
 
   static List<String> trainOverrides(String model, String data, String output, int workers, int microBatch, int steps, int engineThreads) {
     List<String> o = new ArrayList<>(List.of("model.path=" + model, "train.data=" + data, "train.output=" + output,

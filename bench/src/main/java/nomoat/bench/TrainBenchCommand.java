@@ -233,9 +233,14 @@ final class TrainBenchCommand implements Callable<Integer> {
     result.put("finished", Instant.now().toString());
     out.printf("bench train: load average after %s%n", host.get("loadavg_after"));
     out.flush();
-    if (jsonOut != null) new ObjectMapper().setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
-        .enable(SerializationFeature.INDENT_OUTPUT).writeValue(jsonOut.toFile(), result);
+    if (jsonOut != null) jsonWriter().writeValue(jsonOut.toFile(), result);
     return 0;
+  }
+
+  /** How --json-out writes (snake_case keys): the format {@code nomoat estimate}'s {@code estimate.bench-json} reads. */
+  static ObjectMapper jsonWriter() {
+    return new ObjectMapper().setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE)
+        .enable(SerializationFeature.INDENT_OUTPUT);
   }
 
   private boolean has(String part) { return parts.stream().anyMatch(p -> p.trim().equals(part)); }

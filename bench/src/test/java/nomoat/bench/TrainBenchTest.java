@@ -53,6 +53,22 @@ class TrainBenchTest {
     }
   }
 
+  @Test
+  void estimateReadsTheStepCostThatJsonOutWrites() throws Exception {
+    TrainBench.Overhead o = new TrainBench.Overhead("local[2]", "B", 4, 2, 2, 2, 1, 8, List.of(), 800, 780, 0.97,
+        List.of(0.97), 0.97, 1.26, 0.054, 1.25, 1.31);
+    java.util.Map<String, Object> result = new java.util.LinkedHashMap<>();
+    result.put("overhead", o);
+    result.put("coordination", java.util.Map.of("local", List.of(cell(0.62, 2, 75.5))));   // a cell's step_ms: its whole step
+    result.put("cost_model", java.util.Map.of("local", new TrainBench.CostModel("local[2]", 16.8, 8.78, 11.99, 0.17, "cells")));
+    byte[] json = TrainBenchCommand.jsonWriter().writeValueAsBytes(result);
+    nomoat.pipeline.estimate.Coordination c = nomoat.pipeline.estimate.Coordination.fromBenchJson("bt.json", json,
+        new nomoat.pipeline.estimate.Coordination(65, 4.6, 2, "defaults"));
+    assertEquals(54, c.stepMs(), 1e-9, new String(json));
+    assertEquals(11.99, c.perMbMs(), 1e-9);
+    assertEquals(8.78, c.perTaskMs(), 1e-9);
+  }
+
   private static TrainBench.Coordination cell(double mb, int p, double ms) {
     return new TrainBench.Coordination("local[2]", "x", (long) (mb * 250_000), mb, p, 5, ms, 0, ms, ms, 0, ms, ms);
   }

@@ -35,8 +35,11 @@ public record Coordination(double stepMs, double perMbMs, double perTaskMs, Stri
     } catch (IOException e) {
       throw NomoatException.inputData("estimate.bench-json " + where + " is not JSON: " + e.getMessage());
     }
-    Double step = find(root, "step_ms"), fixed = find(root, "fixed_ms"), mb = find(root, "per_mb_ms"), task = find(root, "per_task_ms");
-    Double trainStep = find(root, "spark_coordination_s_median");
+    // step_ms is a setting only outside lists: bench train's coordination cells (lists) each carry their whole step's
+    // wall time, synthetic compute included, under the same key
+    Double step = find(root, "step_ms", false), fixed = find(root, "fixed_ms", true), mb = find(root, "per_mb_ms", true),
+        task = find(root, "per_task_ms", true);
+    Double trainStep = find(root, "spark_coordination_s_median", true);
     if (step == null && trainStep != null) step = trainStep * 1000;   // a real train step's (overhead part) over the fit's empty step
     if (step == null) step = fixed;
     if (step == null && mb == null && task == null)
@@ -46,17 +49,17 @@ public record Coordination(double stepMs, double perMbMs, double perTaskMs, Stri
         task != null ? task : defaults.perTaskMs(), "measured by bench train (" + where + ")");
   }
 
-  private static Double find(JsonNode n, String key) {
+  private static Double find(JsonNode n, String key, boolean inLists) {
     if (n == null) return null;
     if (n.isObject()) {
       if (n.path(key).isNumber()) return n.get(key).asDouble();
       for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        Double d = find(it.next().getValue(), key);
+        Double d = find(it.next().getValue(), key, inLists);
         if (d != null) return d;
       }
-    } else if (n.isArray()) {
+    } else if (n.isArray() && inLists) {
       for (JsonNode c : n) {
-        Double d = find(c, key);
+        Double d = find(c, key, true);
         if (d != null) return d;
       }
     }

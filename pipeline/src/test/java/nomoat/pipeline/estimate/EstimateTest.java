@@ -115,6 +115,12 @@ class EstimateTest {
         + "\"cost_model\": {\"local\": {\"fixed_ms\": 30.0, \"per_task_ms\": 1.5, \"per_mb_ms\": 4.0}}}").getBytes(), d);
     assertEquals(82, t.stepMs(), 1e-9);
     assertEquals(4.0, t.perMbMs());
+    // as bench train writes it: every coordination cell (a list) carries its own step's wall time as step_ms
+    Coordination b = Coordination.fromBenchJson("bt.json", ("{\"overhead\": {\"spark_coordination_s_median\": 0.054}, "
+        + "\"coordination\": {\"local\": [{\"partitions\": 2, \"step_ms\": 75.5, \"coordination_ms\": 42.1}]}, "
+        + "\"cost_model\": {\"local\": {\"fixed_ms\": 16.8, \"per_task_ms\": 8.78, \"per_mb_ms\": 11.99}}}").getBytes(), d);
+    assertEquals(54, b.stepMs(), 1e-9, "a cell's step_ms is not the step cost");
+    assertEquals(8.78, b.perTaskMs());
     assertEquals(30.0, Coordination.fromBenchJson("f.json", "{\"cost_model\": {\"local\": {\"fixed_ms\": 30.0}}}".getBytes(), d).stepMs());
   }
 
