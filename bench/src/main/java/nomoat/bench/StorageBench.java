@@ -150,25 +150,7 @@ public final class StorageBench {
       LoadedModel loaded = ModelLoader.load(conf, dir.toString(), WeightStorage.STORED);
       out.put("load_s", (System.nanoTime() - t0) / 1e9);
       out.put("weights_bytes_held", loaded.weights().storedBytes());
-      LlamaModel model = new LlamaModel(loaded.weights(), EngineOptions.defaults().withRecompute(true));
-      LocalTrainer tr = trainer(model, c, 5);
-      BenchModel shape = new BenchModel("mem", hidden, layers, heads, heads, inter, vocab, seq, 1);
-      List<Batch> batches = TrainStepBench.randomBatches(shape, 6, 2);
-      double[] times = new double[steps];
-      List<Double> losses = new ArrayList<>();
-      for (int s = 0; s < steps; s++) {
-        t0 = System.nanoTime();
-        losses.add(tr.step(List.of(batches.get(s % batches.size()))).loss());
-        times[s] = (System.nanoTime() - t0) / 1e9;
-        System.err.println("storage bench: step " + (s + 1) + " of " + steps + " in " + times[s] + " s, memory " + memoryParts(ProcessMemory.now()));
-      }
-      out.put("step_s", times);
-      out.put("tokens_per_s_median", seq / Stats.median(times));
-      out.put("losses", losses);
-      ProcessMemory mem = ProcessMemory.now();
-      out.put("rss_end_mib", mem.rssMib());
-      out.put("peak_rss_mib", mem.peakRssMib());
-      out.put("memory_at_end_mib", memoryParts(mem));
+      trainSteps(loaded, c, new BenchModel("mem", hidden, layers, heads, heads, inter, vocab, seq, 1), steps, out);
       return out;
     } finally {
       deleteRecursively(dir);
@@ -202,25 +184,7 @@ public final class StorageBench {
       out.put("load_s", (System.nanoTime() - t0) / 1e9);
       out.put("weights_bytes_held", loaded.weights().storedBytes());
       out.put("memory_after_load_mib", memoryParts(ProcessMemory.now()));
-      LlamaModel model = new LlamaModel(loaded.weights(), EngineOptions.defaults().withRecompute(true));
-      LocalTrainer tr = trainer(model, c, 5);
-      BenchModel shape = new BenchModel("mem", hidden, layers, heads, heads, inter, vocab, seq, 1);
-      List<Batch> batches = TrainStepBench.randomBatches(shape, 6, 2);
-      double[] times = new double[steps];
-      List<Double> losses = new ArrayList<>();
-      for (int s = 0; s < steps; s++) {
-        t0 = System.nanoTime();
-        losses.add(tr.step(List.of(batches.get(s % batches.size()))).loss());
-        times[s] = (System.nanoTime() - t0) / 1e9;
-        System.err.println("storage bench: step " + (s + 1) + " of " + steps + " in " + times[s] + " s, memory " + memoryParts(ProcessMemory.now()));
-      }
-      out.put("step_s", times);
-      out.put("tokens_per_s_median", seq / Stats.median(times));
-      out.put("losses", losses);
-      ProcessMemory mem = ProcessMemory.now();
-      out.put("rss_end_mib", mem.rssMib());
-      out.put("peak_rss_mib", mem.peakRssMib());
-      out.put("memory_at_end_mib", memoryParts(mem));
+      trainSteps(loaded, c, new BenchModel("mem", hidden, layers, heads, heads, inter, vocab, seq, 1), steps, out);
       return out;
     } finally {
       deleteRecursively(dir);
@@ -228,8 +192,34 @@ public final class StorageBench {
   }
 
   /**
+   * LoRA q,v r=8 steps with recomputation on the loaded model, one random row of the shape each; puts step times,
+   * tokens/s, losses and memory (printing it after each step) into out.
+   */
+  private static void trainSteps(LoadedModel loaded, LlamaConfig c, BenchModel shape, int steps, Map<String, Object> out) {
+    LlamaModel model = new LlamaModel(loaded.weights(), EngineOptions.defaults().withRecompute(true));
+    LocalTrainer tr = trainer(model, c, 5);
+    List<Batch> batches = TrainStepBench.randomBatches(shape, 6, 2);
+    double[] times = new double[steps];
+    List<Double> losses = new ArrayList<>();
+    for (int s = 0; s < steps; s++) {
+      long t0 = System.nanoTime();
+      losses.add(tr.step(List.of(batches.get(s % batches.size()))).loss());
+      times[s] = (System.nanoTime() - t0) / 1e9;
+      System.err.println("storage bench: step " + (s + 1) + " of " + steps + " in " + times[s] + " s, memory " + memoryParts(ProcessMemory.now()));
+    }
+    out.put("step_s", times);
+    out.put("tokens_per_s_median", shape.seq() / Stats.median(times));
+    out.put("losses", losses);
+    ProcessMemory mem = ProcessMemory.now();
+    out.put("rss_end_mib", mem.rssMib());
+    out.put("peak_rss_mib", mem.peakRssMib());
+    out.put("memory_at_end_mib", memoryParts(mem));
+  }
+
+  /**
    * Where resident memory goes (MiB): file pages (mapped weights), anonymous pages, and within the anonymous part the
-   * JVM heap and the off-heap buffers JavaCPP tracks (ND4J arrays and workspaces); the rest is OpenBLAS, JIT, threads.
+   * JVM heap, the calling thread's ND4J step workspaces (where a one-row batch's activations live) and JavaCPP's own
+   * count (~0 here: ND4J's buffers are not in it); the rest is OpenBLAS, JIT, threads and other ND4J buffers.
    */
   static Map<String, Object> memoryParts(ProcessMemory mem) {
     Runtime rt = Runtime.getRuntime();

@@ -1,6 +1,7 @@
 package nomoat.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -139,10 +140,10 @@ public final class TrainBench {
                   int steps, List<OverheadRound> rounds, double localTokensPerS, double sparkTokensPerS, double ratio,
                   List<Double> ratioPerRound, double ratioMedianOfRounds,
                   // named explicitly: snake-casing "SMedian" gives "smedian", and nomoat estimate reads these names
-                  @com.fasterxml.jackson.annotation.JsonProperty("spark_compute_s_median") double sparkComputeSMedian,
-                  @com.fasterxml.jackson.annotation.JsonProperty("spark_coordination_s_median") double sparkCoordinationSMedian,
-                  @com.fasterxml.jackson.annotation.JsonProperty("local_step_s_median") double localStepSMedian,
-                  @com.fasterxml.jackson.annotation.JsonProperty("spark_step_s_median") double sparkStepSMedian) {}
+                  @JsonProperty("spark_compute_s_median") double sparkComputeSMedian,
+                  @JsonProperty("spark_coordination_s_median") double sparkCoordinationSMedian,
+                  @JsonProperty("local_step_s_median") double localStepSMedian,
+                  @JsonProperty("spark_step_s_median") double sparkStepSMedian) {}
 
   static List<String> trainOverrides(String model, String data, String output, int workers, int microBatch, int steps, int engineThreads) {
     List<String> o = new ArrayList<>(List.of("model.path=" + model, "train.data=" + data, "train.output=" + output,

@@ -74,12 +74,13 @@ public final class ForwardBackward {
       if (backward) {
         INDArray dsel = model.finalNorm.backward(dhn, nc[0]);                         // [M, H]
         INDArray dx = Buffers.scatterRows(dsel, rows, batch.numTokens());             // [N, H], zero where no loss
-        // a layer's dx goes into one of two step-lived buffers, taking turns: the layer below reads it, nothing later
-        INDArray[] dxTurns = {Nd4j.createUninitialized(dx.dataType(), dx.shape()), Nd4j.createUninitialized(dx.dataType(), dx.shape())};
+        // dx [N, H] lives in two step buffers taking turns: a layer writes its dx into the one its upper layer's
+        // backward has finished reading (only the layer below reads it)
+        INDArray spare = Nd4j.createUninitialized(dx.dataType(), dx.shape());
         for (int i = layers.size() - 1; i >= lowest; i--) {
           // each layer's backward temporaries live in the phase workspace, reused by the next layer
           DecoderLayer l = layers.get(i);
-          INDArray dy = dx, dxOut = dxTurns[i % 2];
+          INDArray dy = dx, dxOut = spare;
           boolean needDx = i > lowest;
           INDArray in = recompute ? inputs[i] : null;
           DecoderLayer.Cache saved = recompute ? null : caches[i];
@@ -93,6 +94,7 @@ public final class ForwardBackward {
             INDArray d = l.backward(dy, c, st, needDx, grads);
             return d == null ? null : dxOut.assign(d);
           });
+          spare = dy;
         }
       }
     }
