@@ -65,7 +65,8 @@ import org.apache.spark.sql.SparkSession;
  *       in one JVM; medians of per-step tokens/s (the job's from its own metrics.jsonl).</li>
  *   <li>Coordination: one step of {@link TrainJob#exchange} (the job's broadcast + aggregation, not a copy) with an
  *       adapter-sized synthetic gradient per task, plus the driver's AdamW update: exactly what the job's
- *       {@code coordination_s} holds, for cfg A's adapter and for LLaMA-7B q,v at r=8 (16.8 MB).</li>
+ *       {@code coordination_s} holds, for cfg A's adapter and for LLaMA-7B q,v at r=8 (16.8 MB); after each step an
+ *       empty job over the same partitions, Spark's own floor for one job per step on that master.</li>
  *   <li>Memory: an executor JVM's peak RSS (VmHWM from /proc) in a training run on a standalone cluster against a
  *       {@link LocalTrainer} run in a child JVM with the same Java heap and off-heap settings.</li>
  * </ul>
@@ -262,7 +263,7 @@ public final class TrainBench {
 
   record Coordination(String master, String adapter, long floats, double megabytes, int partitions, int reps,
                       double stepMs, double computeMs, double coordinationMs, double exchangeMs, double updateMs,
-                      double coordinationMinMs, double coordinationMaxMs) {}
+                      double coordinationMinMs, double coordinationMaxMs, double emptyJobMs) {}
 
   /** cfg A's adapter as the aggregation bench has it (LoRA r=8 on all 7 projections of cfg A). */
   static LoraAdapter cfgAAdapter() {
@@ -288,7 +289,7 @@ public final class TrainBench {
     final int partitions;
     final AdapterOptimizer optimizer;
     final JavaRDD<Integer> workers;
-    final List<double[]> samples = new ArrayList<>();   // step, compute, exchange, update (ms)
+    final List<double[]> samples = new ArrayList<>();   // step, compute, exchange, update, empty job (ms)
 
     Cell(JavaSparkContext jsc, String name, LoraAdapter adapter, int partitions) {
       this.name = name;
@@ -318,17 +319,25 @@ public final class TrainBench {
       long t2 = System.nanoTime();
       if (r.tasks() != partitions || r.sums().tokens() != 1024L * partitions)
         throw new IllegalStateException("exchange combined " + r.tasks() + " task results, expected " + partitions);
-      return new double[] {(t2 - t0) / 1e6, r.slowestComputeNanos() / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6};
+      return new double[] {(t2 - t0) / 1e6, r.slowestComputeNanos() / 1e6, (t1 - t0) / 1e6, (t2 - t1) / 1e6, emptyJobMs(jsc)};
+    }
+
+    /** Spark's floor for a step: a job over the same cached partitions that does nothing (no broadcast, no result). */
+    private double emptyJobMs(JavaSparkContext jsc) {
+      jsc.setJobDescription("nomoat bench train: empty job x " + partitions);
+      long t0 = System.nanoTime();
+      workers.count();
+      return (System.nanoTime() - t0) / 1e6;
     }
 
     Coordination result(String master) {
-      double[] step = col(0), compute = col(1), exchange = col(2), update = col(3), coord = new double[samples.size()];
+      double[] step = col(0), compute = col(1), exchange = col(2), update = col(3), empty = col(4), coord = new double[samples.size()];
       for (int i = 0; i < coord.length; i++) coord[i] = step[i] - compute[i];
       double[] sorted = coord.clone();
       java.util.Arrays.sort(sorted);
       long floats = AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();
       return new Coordination(master, name, floats, 4.0 * floats / 1e6, partitions, coord.length, Stats.median(step), Stats.median(compute),
-          Stats.median(coord), Stats.median(exchange), Stats.median(update), sorted[0], sorted[sorted.length - 1]);
+          Stats.median(coord), Stats.median(exchange), Stats.median(update), sorted[0], sorted[sorted.length - 1], Stats.median(empty));
     }
 
     private double[] col(int k) { return samples.stream().mapToDouble(x -> x[k]).toArray(); }
@@ -357,8 +366,9 @@ public final class TrainBench {
       Coordination c = cell.result(spark.sparkContext().master());
       results.add(c);
       out.printf("  %-20s %6.2f MB  P=%-3d coordination median %7.1f ms (min %.1f, max %.1f) = broadcast+tasks+aggregate %.1f ms + "
-              + "AdamW on the driver %.1f ms; synthetic task compute %.1f ms%n", c.adapter(), c.megabytes(), c.partitions(), c.coordinationMs(),
-          c.coordinationMinMs(), c.coordinationMaxMs(), c.exchangeMs(), c.updateMs(), c.computeMs());
+              + "AdamW on the driver %.1f ms; synthetic task compute %.1f ms; an empty Spark job on the same tasks %.1f ms%n", c.adapter(),
+          c.megabytes(), c.partitions(), c.coordinationMs(), c.coordinationMinMs(), c.coordinationMaxMs(), c.exchangeMs(), c.updateMs(),
+          c.computeMs(), c.emptyJobMs());
     }
     out.flush();
     return results;

@@ -251,7 +251,8 @@ final class TrainBenchCommand implements Callable<Integer> {
   private static SparkSession session(String url, Integer executors) {
     SparkConf sc = new SparkConf().setMaster(url).setAppName("nomoat bench train")
         .set("spark.ui.enabled", "false").set("spark.ui.showConsoleProgress", "false")
-        .set("spark.task.maxDirectResultSize", nomoat.pipeline.train.TrainingSparkChecks.MAX_DIRECT_RESULT);   // as nomoat's sessions
+        .set("spark.task.maxDirectResultSize", nomoat.pipeline.train.TrainingSparkChecks.MAX_DIRECT_RESULT)    // as nomoat's sessions
+        .set("spark.broadcast.compress", nomoat.pipeline.train.TrainingSparkChecks.BROADCAST_COMPRESS);          // as train's
     String coretype = System.getenv("OPENBLAS_CORETYPE");
     if (coretype != null) sc.set("spark.executorEnv.OPENBLAS_CORETYPE", coretype);
     if (executors != null) {

@@ -70,6 +70,6 @@ class TrainBenchTest {
   }
 
   private static TrainBench.Coordination cell(double mb, int p, double ms) {
-    return new TrainBench.Coordination("local[2]", "x", (long) (mb * 250_000), mb, p, 5, ms, 0, ms, ms, 0, ms, ms);
+    return new TrainBench.Coordination("local[2]", "x", (long) (mb * 250_000), mb, p, 5, ms, 0, ms, ms, 0, ms, ms, 0);
   }
 }

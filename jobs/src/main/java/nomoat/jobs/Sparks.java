@@ -11,6 +11,21 @@ final class Sparks {
   private Sparks() {}
 
   static SparkSession session(SparkSettings settings, String stage) {
+    SparkConf conf = conf(settings, stage);
+    try {
+      return SparkSession.builder().config(conf).getOrCreate();
+    } catch (Exception | LinkageError e) { // Scala throws checked exceptions (ClassNotFoundException) undeclared
+      // what Spark refused only once starting: one line with the innermost cause, as for every other bad setting
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+      String cause = root == e ? String.valueOf(e) : e + "; cause: " + root;
+      throw NomoatException.config("Spark could not start (master " + conf.get("spark.master", "?") + "): "
+          + cause.strip().replaceAll("\\s*\\R\\s*", " "));
+    }
+  }
+
+  /** The session's settings: the user's, then what nomoat's stages need unless the user set it. */
+  static SparkConf conf(SparkSettings settings, String stage) {
     SparkConf conf = new SparkConf();
     // spark-submit sets spark.master as a system property; only fill it in when nobody did
     if (!conf.contains("spark.master")) conf.setMaster(settings.master());
@@ -25,15 +40,8 @@ final class Sparks {
     // train's gradient sums (an adapter's size per task and step) come back in the task's status update rather than
     // through the block manager; read by executors when they start, so it is set here (TrainingSparkChecks warns)
     conf.setIfMissing("spark.task.maxDirectResultSize", nomoat.pipeline.train.TrainingSparkChecks.MAX_DIRECT_RESULT);
-    try {
-      return SparkSession.builder().config(conf).getOrCreate();
-    } catch (Exception | LinkageError e) { // Scala throws checked exceptions (ClassNotFoundException) undeclared
-      // what Spark refused only once starting: one line with the innermost cause, as for every other bad setting
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) root = root.getCause();
-      String cause = root == e ? String.valueOf(e) : e + "; cause: " + root;
-      throw NomoatException.config("Spark could not start (master " + conf.get("spark.master", "?") + "): "
-          + cause.strip().replaceAll("\\s*\\R\\s*", " "));
-    }
+    // train broadcasts its adapter every step: dense floats that LZ4 cannot shrink, so compressing them only costs time
+    if (stage.equals("train")) conf.setIfMissing("spark.broadcast.compress", nomoat.pipeline.train.TrainingSparkChecks.BROADCAST_COMPRESS);
+    return conf;
   }
 }

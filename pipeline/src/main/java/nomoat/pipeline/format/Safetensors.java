@@ -374,7 +374,11 @@ public final class Safetensors {
     for (String name : names) {
       INDArray t = dense(tensors.get(name));
       int n = Math.toIntExact(t.length());
-      if (t.dataType() == DataType.DOUBLE) {
+      if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {        // the buffer is the bytes: one copy, as decode
+        int len = n * (t.dataType() == DataType.DOUBLE ? 8 : 4);
+        if (n > 0) new org.bytedeco.javacpp.BytePointer(t.data().addressPointer()).get(out.array(), out.position(), len);
+        out.position(out.position() + len);
+      } else if (t.dataType() == DataType.DOUBLE) {
         double[] v = new double[n];
         new org.bytedeco.javacpp.DoublePointer(t.data().addressPointer()).get(v, 0, n);
         out.asDoubleBuffer().put(v);
@@ -405,68 +409,115 @@ public final class Safetensors {
    * {@link #decodeHost} (or {@link #decode}) bit for bit.
    */
   public static byte[] encodeHost(Map<String, double[]> values, Map<String, long[]> shapes, Map<String, String> metadata) {
-    Path what = new Path("in-memory.safetensors");
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try {
+      writeHost(out, values, shapes, metadata);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);                  // a ByteArrayOutputStream does not throw
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * {@link #encodeHost}'s bytes written to a stream a chunk at a time, with no array of the blob's size: the form in which
+   * gradient sums leave a task (an adapter's size per task and step, so whole-blob copies and the garbage they leave
+   * show in the step time).
+   */
+  public static void writeHost(OutputStream out, Map<String, double[]> values, Map<String, long[]> shapes, Map<String, String> metadata)
+      throws IOException {
     List<String> names = new ArrayList<>(new TreeMap<>(values).keySet());
     Map<String, Dtype> types = new TreeMap<>();
-    Map<String, float[]> floats = new TreeMap<>();
-    long total = 0;
+    for (String name : names) types.put(name, floatExact(values.get(name)) ? Dtype.F32 : Dtype.F64);
+    byte[] head = header(new Path("in-memory.safetensors"), names, types::get, metadata, shapes);
+    ByteBuffer chunk = ByteBuffer.allocate(HOST_CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    out.write(chunk.putLong(0, head.length).array(), 0, 8);
+    out.write(head);
+    float[] f = new float[HOST_CHUNK_BYTES / 4];
     for (String name : names) {
       double[] v = values.get(name);
-      float[] f = new float[v.length];                 // rounded and checked in one pass
-      boolean exact = true;
-      for (int i = 0; i < v.length; i++) {
-        float x = (float) v[i];
-        f[i] = x;
-        exact &= x == v[i];                            // NaN fails this too: F64 keeps its bits
-      }
-      Dtype d = exact ? Dtype.F32 : Dtype.F64;
-      if (exact) floats.put(name, f);
-      types.put(name, d);
-      total += (long) v.length * d.bytes;
-    }
-    byte[] head = header(what, names, types::get, metadata, shapes);
-    total += 8L + head.length;
-    if (total > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("tensors of " + total + " bytes do not fit one byte[]");
-    ByteBuffer out = ByteBuffer.allocate((int) total).order(ByteOrder.LITTLE_ENDIAN);
-    out.putLong(head.length).put(head);
-    for (String name : names) {
-      double[] v = values.get(name);
-      if (types.get(name) == Dtype.F64) {
-        out.asDoubleBuffer().put(v);
-        out.position(out.position() + 8 * v.length);
-      } else {
-        out.asFloatBuffer().put(floats.get(name));
-        out.position(out.position() + 4 * v.length);
+      boolean f32 = types.get(name) == Dtype.F32;
+      int per = HOST_CHUNK_BYTES / (f32 ? 4 : 8);
+      for (int from = 0; from < v.length; from += per) {
+        int n = Math.min(per, v.length - from);
+        if (f32) {
+          for (int i = 0; i < n; i++) f[i] = (float) v[from + i];
+          chunk.clear().asFloatBuffer().put(f, 0, n);
+          out.write(chunk.array(), 0, 4 * n);
+        } else {
+          chunk.clear().asDoubleBuffer().put(v, from, n);
+          out.write(chunk.array(), 0, 8 * n);
+        }
       }
     }
-    return out.array();
+  }
+
+  private static final int HOST_CHUNK_BYTES = 64 << 10;
+
+  /** Whether every value is exactly a float (NaN is not: F64 keeps its payload bits). */
+  private static boolean floatExact(double[] v) {
+    for (double x : v) if ((float) x != x) return false;
+    return true;
   }
 
   /** Decodes an F32/F64 safetensors blob into host arrays (F32 widened to double, exactly). */
   public static HostContents decodeHost(byte[] bytes, String what) {
+    java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(bytes);
+    HostContents c = readHost(in, what);
+    if (in.available() > 0) throw bad(new Path(what), in.available() + " bytes after the last tensor");
+    return c;
+  }
+
+  /**
+   * Reads {@link #writeHost}'s blob (or any F32/F64 safetensors blob) from a stream, exactly as many bytes as its header
+   * describes, a chunk at a time into the host arrays; the header is checked as a file's is before any array is made.
+   */
+  public static HostContents readHost(java.io.InputStream in, String what) {
     Path path = new Path(what);
-    Map<String, String> metadata = new LinkedHashMap<>();
-    Map<String, TensorInfo> infos = checkedHeader(path, bytes, metadata);
-    int dataStart = 8 + (int) ByteBuffer.wrap(bytes, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-    Map<String, double[]> values = new TreeMap<>();
-    Map<String, long[]> shapes = new TreeMap<>();
-    for (TensorInfo t : infos.values()) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes, dataStart + (int) t.begin(), (int) (t.end() - t.begin())).order(ByteOrder.LITTLE_ENDIAN);
-      int n = (int) t.numel();
-      double[] v = new double[n];
-      if (t.dtype() == Dtype.F64) {
-        buf.asDoubleBuffer().get(v);
-      } else if (t.dtype() == Dtype.F32) {
-        float[] f = new float[n];
-        buf.asFloatBuffer().get(f);
-        for (int i = 0; i < n; i++) v[i] = f[i];
-      } else {
-        throw bad(path, "tensor '" + t.name() + "' is " + t.dtype() + "; exact decoding takes F32 or F64");
+    java.io.DataInputStream data = new java.io.DataInputStream(in);
+    try {
+      byte[] len = new byte[8];
+      data.readFully(len);
+      long headerLen = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
+      if (headerLen < 2 || headerLen > MAX_HEADER_BYTES) throw bad(path, "header length " + Long.toUnsignedString(headerLen) + " is impossible");
+      byte[] head = new byte[(int) headerLen];
+      data.readFully(head);
+      Map<String, String> metadata = new LinkedHashMap<>();
+      List<TensorInfo> infos = new ArrayList<>(parseHeader(path, head, Long.MAX_VALUE, metadata).values());
+      infos.sort(Comparator.comparingLong(TensorInfo::begin));
+      for (TensorInfo t : infos)
+        if (t.dtype() != Dtype.F64 && t.dtype() != Dtype.F32)
+          throw bad(path, "tensor '" + t.name() + "' is " + t.dtype() + "; exact decoding takes F32 or F64");
+      Map<String, double[]> values = new TreeMap<>();
+      Map<String, long[]> shapes = new TreeMap<>();
+      byte[] raw = new byte[HOST_CHUNK_BYTES];
+      ByteBuffer chunk = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
+      float[] f = new float[HOST_CHUNK_BYTES / 4];
+      long at = 0;
+      for (TensorInfo t : infos) {
+        data.skipNBytes(t.begin() - at);
+        double[] v = new double[(int) t.numel()];
+        boolean f32 = t.dtype() == Dtype.F32;
+        int per = HOST_CHUNK_BYTES / (f32 ? 4 : 8);
+        for (int from = 0; from < v.length; from += per) {
+          int n = Math.min(per, v.length - from);
+          data.readFully(raw, 0, n * (f32 ? 4 : 8));
+          if (f32) {
+            chunk.clear().asFloatBuffer().get(f, 0, n);
+            for (int i = 0; i < n; i++) v[from + i] = f[i];
+          } else {
+            chunk.clear().asDoubleBuffer().get(v, from, n);
+          }
+        }
+        at = t.end();
+        values.put(t.name(), v);
+        shapes.put(t.name(), t.shape().clone());
       }
-      values.put(t.name(), v);
-      shapes.put(t.name(), t.shape().clone());
+      return new HostContents(values, shapes, metadata);
+    } catch (java.io.EOFException e) {
+      throw bad(path, "ends before the data its header describes");
+    } catch (IOException e) {
+      throw NomoatException.io("cannot read " + path + ": " + e.getMessage(), e);
     }
-    return new HostContents(values, shapes, metadata);
   }
 
   private static Map<String, TensorInfo> checkedHeader(Path path, byte[] bytes, Map<String, String> metadata) {

@@ -1,6 +1,10 @@
 package nomoat.pipeline.train;
 
 import nomoat.pipeline.format.Safetensors;
+import java.io.Externalizable;
+import java.io.IOException;
+import java.io.ObjectInput;
+import java.io.ObjectOutput;
 import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.util.Collections;
@@ -102,12 +106,19 @@ public final class GradAccumulator implements Serializable {
 
   /** The wire form: safetensors written straight from the double sums (F32 where exact, see {@link Safetensors#encodeHost}). */
   public byte[] toBytes() {
-    return Safetensors.encodeHost(gradSums, shapes, Map.of("format", FORMAT, "tokens", Long.toString(tokens),
-        "loss_sum", Long.toHexString(Double.doubleToRawLongBits(lossSum)), "micro_batches", Integer.toString(microBatches)));
+    return Safetensors.encodeHost(gradSums, shapes, wireMetadata());
   }
 
   public static GradAccumulator fromBytes(byte[] bytes) {
-    Safetensors.HostContents c = Safetensors.decodeHost(bytes, WHAT);
+    return fromWire(Safetensors.decodeHost(bytes, WHAT));
+  }
+
+  private Map<String, String> wireMetadata() {
+    return Map.of("format", FORMAT, "tokens", Long.toString(tokens), "loss_sum", Long.toHexString(Double.doubleToRawLongBits(lossSum)),
+        "micro_batches", Integer.toString(microBatches));
+  }
+
+  private static GradAccumulator fromWire(Safetensors.HostContents c) {
     if (!FORMAT.equals(c.metadata().get("format")))
       throw new IllegalArgumentException("not nomoat gradient sums (format " + c.metadata().get("format") + ")");
     GradAccumulator acc = new GradAccumulator();
@@ -118,14 +129,34 @@ public final class GradAccumulator implements Serializable {
     return acc;
   }
 
-  private Object writeReplace() throws ObjectStreamException { return new Wire(toBytes()); }
+  private Object writeReplace() throws ObjectStreamException { return new Wire(this); }
 
   private void readObject(java.io.ObjectInputStream in) throws java.io.InvalidObjectException {
     throw new java.io.InvalidObjectException("GradAccumulator is serialised through its wire form");
   }
 
-  /** Java-serialisation form: the safetensors bytes. */
-  private record Wire(byte[] bytes) implements Serializable {
-    private Object readResolve() throws ObjectStreamException { return fromBytes(bytes); }
+  /**
+   * Java-serialisation form: the {@link #toBytes} bytes streamed straight into and out of the serialisation stream, so a
+   * task's result holds no whole-blob copy of its own (Spark's result buffers already hold one).
+   */
+  private static final class Wire implements Externalizable {
+    private static final long serialVersionUID = 2L;
+    private GradAccumulator acc;
+
+    public Wire() {}                                     // for Externalizable
+
+    Wire(GradAccumulator acc) { this.acc = acc; }
+
+    @Override
+    public void writeExternal(ObjectOutput out) throws IOException {
+      Safetensors.writeHost(ObjectStreams.output(out), acc.gradSums, acc.shapes, acc.wireMetadata());
+    }
+
+    @Override
+    public void readExternal(ObjectInput in) {
+      acc = fromWire(Safetensors.readHost(ObjectStreams.input(in), WHAT));
+    }
+
+    private Object readResolve() { return acc; }
   }
 }

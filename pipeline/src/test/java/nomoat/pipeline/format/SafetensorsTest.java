@@ -233,6 +233,35 @@ class SafetensorsTest {
     assertEquals(org.nd4j.linalg.api.buffer.DataType.DOUBLE, c.tensors().get("nan").dataType());
     assertArrayEquals(new double[] {0.1, 1.5}, c.tensors().get("wide").data().asDouble(), 0);
     assertThrows(nomoat.pipeline.NomoatException.class, () -> Safetensors.decodeHost(java.util.Arrays.copyOf(bytes, bytes.length - 1), "blob"));
+    nomoat.pipeline.NomoatException extra = assertThrows(nomoat.pipeline.NomoatException.class,
+        () -> Safetensors.decodeHost(java.util.Arrays.copyOf(bytes, bytes.length + 3), "blob"));
+    assertTrue(extra.getMessage().contains("3 bytes after the last tensor"), extra.getMessage());
+  }
+
+  @Test
+  void hostStreamReadsExactlyItsBlobInChunksAcrossManyChunks() throws Exception {
+    // 40,000 exact values (F32, 160 KB: several 64 KB chunks) and 20,000 inexact ones (F64), then bytes of whatever follows
+    double[] exact = new double[40_000], wide = new double[20_000];
+    java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+    for (int i = 0; i < exact.length; i++) exact[i] = (float) r.nextGaussian();
+    for (int i = 0; i < wide.length; i++) wide[i] = r.nextGaussian();
+    java.util.Map<String, double[]> values = java.util.Map.of("a", exact, "b", wide);
+    java.util.Map<String, long[]> shapes = java.util.Map.of("a", new long[] {200, 200}, "b", new long[] {20_000});
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    Safetensors.writeHost(out, values, shapes, java.util.Map.of("k", "v"));
+    out.write(new byte[] {42, 43});
+    byte[] bytes = out.toByteArray();
+    assertArrayEquals(Safetensors.encodeHost(values, shapes, java.util.Map.of("k", "v")), java.util.Arrays.copyOf(bytes, bytes.length - 2));
+    java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(bytes);
+    Safetensors.HostContents back = Safetensors.readHost(in, "stream");
+    assertEquals(2, in.available(), "reads exactly the blob");
+    assertArrayEquals(exact, back.values().get("a"), 0);
+    assertArrayEquals(wide, back.values().get("b"), 0);
+    assertArrayEquals(new long[] {200, 200}, back.shapes().get("a"));
+    assertEquals(java.util.Map.of("k", "v"), back.metadata());
+    nomoat.pipeline.NomoatException cut = assertThrows(nomoat.pipeline.NomoatException.class,
+        () -> Safetensors.readHost(new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(bytes, 100_000)), "stream"));
+    assertTrue(cut.getMessage().contains("stream") && cut.getMessage().contains("ends before"), cut.getMessage());
   }
 
   @Test

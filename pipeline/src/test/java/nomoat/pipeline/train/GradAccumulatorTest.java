@@ -2,6 +2,7 @@ package nomoat.pipeline.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.io.ByteArrayInputStream;
@@ -83,6 +84,30 @@ class GradAccumulatorTest {
       for (String k : acc.gradientSums().keySet())
         assertArrayEquals(acc.gradientSums().get(k).data().asDouble(), copy.gradientSums().get(k).data().asDouble(), 0.0);
     }
+  }
+
+  @Test
+  void javaSerialisationStreamsTheWireFormAndNothingMore() throws Exception {
+    GradAccumulator one = new GradAccumulator();
+    Micro[] ms = microBatches(1);
+    one.add(ms[0].grads, ms[0].tokens, ms[0].loss);
+    // inside another object, as a task's StepResults carries it: the stream holds the wire bytes plus Java's framing
+    // (block headers, class descriptors) and no second copy
+    java.util.List<Object> outer = new java.util.ArrayList<>(java.util.List.of("before", one, "after"));
+    ByteArrayOutputStream bos = new ByteArrayOutputStream();
+    try (ObjectOutputStream oos = new ObjectOutputStream(bos)) { oos.writeObject(outer); }
+    int wire = one.toBytes().length;
+    assertTrue(bos.size() > wire && bos.size() < wire * 1.02 + 2048, bos.size() + " bytes for a " + wire + "-byte wire form");
+    java.util.List<?> back;
+    try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(bos.toByteArray()))) {
+      back = (java.util.List<?>) ois.readObject();
+    }
+    assertEquals("before", back.get(0));
+    assertEquals("after", back.get(2));
+    GradAccumulator copy = (GradAccumulator) back.get(1);
+    assertEquals(one.tokens(), copy.tokens());
+    for (String k : one.gradientSums().keySet())
+      assertArrayEquals(one.gradientSums().get(k).data().asDouble(), copy.gradientSums().get(k).data().asDouble(), 0.0);
   }
 
   @Test
