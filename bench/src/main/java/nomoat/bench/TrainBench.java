@@ -282,6 +282,10 @@ public final class TrainBench {
     return LoraInit.create(new LoraSpec(8, 16, 0.0, Set.of("q_proj", "v_proj"), null, false), c, 42);
   }
 
+  static long floats(LoraAdapter adapter) {
+    return AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();
+  }
+
   /** One cell of the coordination runs: an adapter, a task count, and the driver-side state of its steps. */
   private static final class Cell {
     final String name;
@@ -335,7 +339,7 @@ public final class TrainBench {
       for (int i = 0; i < coord.length; i++) coord[i] = step[i] - compute[i];
       double[] sorted = coord.clone();
       java.util.Arrays.sort(sorted);
-      long floats = AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();
+      long floats = floats(adapter);
       return new Coordination(master, name, floats, 4.0 * floats / 1e6, partitions, coord.length, Stats.median(step), Stats.median(compute),
           Stats.median(coord), Stats.median(exchange), Stats.median(update), sorted[0], sorted[sorted.length - 1], Stats.median(empty));
     }
@@ -343,18 +347,30 @@ public final class TrainBench {
     private double[] col(int k) { return samples.stream().mapToDouble(x -> x[k]).toArray(); }
   }
 
+  /** Warm-up steps of every cell, after the smallest adapter's cells have warmed the JVMs. */
+  static final int CELL_WARMUP = 3;
+
   /**
-   * Coordination per step for every (adapter, task count) cell, the cells interleaved within each repetition so that
-   * load from other processes spreads over all of them alike; medians per cell.
+   * Coordination per step for every (adapter, task count) cell: each cell's steps run back to back, as a training run's
+   * do (interleaved, a small cell's steps paid for the GC and broadcast clean-up the large cells left behind: cluster
+   * cfg A at 2 tasks took 74 ms between 8-task 16.8 MB steps, 40 ms between 2-task ones); medians per cell. First {@code jitWarmup} steps of the
+   * smallest adapter's cells: until the JIT has compiled Spark's scheduling, block-transfer and result paths (in the
+   * driver and in every executor), a step costs 2-3x what it does in a long run (traced 2026-12-06: cluster cfg A
+   * 118 ms median over steps 0-24, 37-50 ms from step 25 on; the empty job 46 ms, then 20-30 ms). The code is the
+   * same for every adapter size, so the cheap cells warm it for all.
    */
-  static List<Coordination> coordination(SparkSession spark, Map<String, LoraAdapter> adapters, List<Integer> partitions, int warmup, int reps,
-                                         PrintWriter out) {
+  static List<Coordination> coordination(SparkSession spark, Map<String, LoraAdapter> adapters, List<Integer> partitions, int jitWarmup,
+                                         int reps, PrintWriter out) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<Cell> cells = new ArrayList<>();
     for (int p : partitions) adapters.forEach((name, a) -> cells.add(new Cell(jsc, name, a, p)));
+    long smallest = adapters.values().stream().mapToLong(TrainBench::floats).min().orElse(0);
     try {
-      for (int i = -warmup; i < reps; i++)
-        for (Cell c : cells) {
+      for (int i = 0; i < jitWarmup; i++)
+        for (Cell c : cells)
+          if (floats(c.adapter) == smallest) c.step(jsc);
+      for (Cell c : cells)
+        for (int i = -CELL_WARMUP; i < reps; i++) {
           double[] x = c.step(jsc);
           if (i >= 0) c.samples.add(x);
         }

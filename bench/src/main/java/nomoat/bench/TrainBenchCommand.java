@@ -51,14 +51,17 @@ final class TrainBenchCommand implements Callable<Integer> {
       "and train-B.conf (the overhead run's settings, for nomoat estimate and train) into --work."})
   List<String> parts;
   @Option(names = "--steps", defaultValue = "8", description = "Optimiser steps per side per round (default ${DEFAULT-VALUE}).") int steps;
-  @Option(names = "--rounds", defaultValue = "3", description = "Alternating rounds of the overhead comparison (default ${DEFAULT-VALUE}).") int rounds;
+  @Option(names = "--rounds", defaultValue = "5", description = "Alternating rounds of the overhead comparison (default ${DEFAULT-VALUE}).") int rounds;
   @Option(names = "--warmup", defaultValue = "8", description = "LocalTrainer warm-up steps before the rounds (default ${DEFAULT-VALUE}).") int warmup;
   /** treeAggregate at depth 2 merges every task's result on the driver up to 5 partitions (a flat aggregation). */
   static final int FLAT_TASKS = 5;
 
   @Option(names = "--partitions", split = ",", defaultValue = "2,4,8", description = "Task counts of the coordination runs (default ${DEFAULT-VALUE}).")
   List<Integer> partitions;
-  @Option(names = "--reps", defaultValue = "9", description = "Measured steps per coordination cell (default ${DEFAULT-VALUE}).") int reps;
+  @Option(names = "--reps", defaultValue = "15", description = "Measured steps per coordination cell (default ${DEFAULT-VALUE}).") int reps;
+  @Option(names = "--coordination-warmup", defaultValue = "40", description = {"Warm-up steps of the smallest adapter's cells before the",
+      "coordination runs' 3 warm-up steps of every cell (default ${DEFAULT-VALUE}): the JIT compiles Spark's scheduling, block-transfer and",
+      "result paths in every JVM over the first ~25 steps, which cost 2-3x a long run's steps."}) int coordinationWarmup;
   @Option(names = "--memory-steps", defaultValue = "4") int memorySteps;
   @Option(names = "--fixtures", defaultValue = "${env:NOMOAT_FIXTURES:-../shared/fixtures}",
       description = "The test fixtures, for the TinyLlama/Llama-2 tokenizer (32000 tokens) of the random model; default NOMOAT_FIXTURES, else ../shared/fixtures.")
@@ -71,6 +74,8 @@ final class TrainBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     for (var o : new Object[][] {{"--steps", steps}, {"--rounds", rounds}, {"--reps", reps}, {"--memory-steps", memorySteps}})
       if ((int) o[1] < 1) throw new NomoatException(NomoatException.ExitCode.USAGE, "bench train: " + o[0] + " must be at least 1, got " + o[1]);
+    if (coordinationWarmup < 0)
+      throw new NomoatException(NomoatException.ExitCode.USAGE, "bench train: --coordination-warmup must be at least 0, got " + coordinationWarmup);
     for (String p : parts)
       if (!List.of("overhead", "coordination", "memory", "data").contains(p.trim()))
         throw new NomoatException(NomoatException.ExitCode.USAGE, "bench train: unknown part '" + p + "'; known: overhead, coordination, memory, data");
@@ -133,7 +138,7 @@ final class TrainBenchCommand implements Callable<Integer> {
       }
       if (coordination) {
         out.printf("coordination on %s (TrainJob.exchange + AdamW, synthetic adapter-sized gradients, %d measured steps per cell):%n", master, reps);
-        local.addAll(TrainBench.coordination(spark, adapters, partitions, 3, reps, out));
+        local.addAll(TrainBench.coordination(spark, adapters, partitions, coordinationWarmup, reps, out));
       }
     } finally {
       spark.stop();
@@ -171,7 +176,7 @@ final class TrainBenchCommand implements Callable<Integer> {
           }
           if (coordination) {
             out.printf("coordination on %s (2 executors x 1 core):%n", url);
-            onCluster.addAll(TrainBench.coordination(cs, adapters, partitions, 3, reps, out));
+            onCluster.addAll(TrainBench.coordination(cs, adapters, partitions, coordinationWarmup, reps, out));
           }
         } finally {
           cs.stop();

@@ -67,7 +67,8 @@ class BenchCliTest {
         new String[] {"prepare", "--template", "zephyr"}, new String[] {"aggregate", "--modes", "allreduce"},
         new String[] {"aggregate", "--sizes", "lots"}, new String[] {"engine", "--weights-dtype", "q4_k"},
         new String[] {"sbgemm", "--shapes", "70B"}, new String[] {"sbgemm", "--reps", "0"},
-        new String[] {"recompute", "--modes", "attention"}, new String[] {"recompute", "--seq", "0"})) {
+        new String[] {"recompute", "--modes", "attention"}, new String[] {"recompute", "--seq", "0"},
+        new String[] {"train", "--reps", "0"}, new String[] {"train", "--coordination-warmup", "-1"})) {
       Run r = run(args);
       String what = String.join(" ", args) + " -> " + r;
       assertEquals(2, r.code(), what);
