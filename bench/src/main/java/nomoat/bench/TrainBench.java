@@ -282,6 +282,7 @@ public final class TrainBench {
     return LoraInit.create(new LoraSpec(8, 16, 0.0, Set.of("q_proj", "v_proj"), null, false), c, 42);
   }
 
+  /** The adapter's parameter count (floats in its F32 wire form). */
   static long floats(LoraAdapter adapter) {
     return AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();
   }
@@ -351,13 +352,11 @@ public final class TrainBench {
   static final int CELL_WARMUP = 3;
 
   /**
-   * Coordination per step for every (adapter, task count) cell: each cell's steps run back to back, as a training run's
-   * do (interleaved, a small cell's steps paid for the GC and broadcast clean-up the large cells left behind: cluster
-   * cfg A at 2 tasks took 74 ms between 8-task 16.8 MB steps, 40 ms between 2-task ones); medians per cell. First {@code jitWarmup} steps of the
-   * smallest adapter's cells: until the JIT has compiled Spark's scheduling, block-transfer and result paths (in the
-   * driver and in every executor), a step costs 2-3x what it does in a long run (traced 2026-12-06: cluster cfg A
-   * 118 ms median over steps 0-24, 37-50 ms from step 25 on; the empty job 46 ms, then 20-30 ms). The code is the
-   * same for every adapter size, so the cheap cells warm it for all.
+   * Coordination per step for every (adapter, task count) cell, medians per cell. Each cell's steps run back to back, as
+   * a training run's do: interleaved, small cells paid for the GC and broadcast clean-up of the large ones. First
+   * {@code jitWarmup} steps of the smallest adapter's cells: until the JIT has compiled Spark's scheduling,
+   * block-transfer and result paths in every JVM (~25 steps), a step costs 2-3x a long run's, and that code is the same
+   * for every adapter size (README, "Measuring warm JVMs").
    */
   static List<Coordination> coordination(SparkSession spark, Map<String, LoraAdapter> adapters, List<Integer> partitions, int jitWarmup,
                                          int reps, PrintWriter out) {
@@ -365,10 +364,10 @@ public final class TrainBench {
     List<Cell> cells = new ArrayList<>();
     for (int p : partitions) adapters.forEach((name, a) -> cells.add(new Cell(jsc, name, a, p)));
     long smallest = adapters.values().stream().mapToLong(TrainBench::floats).min().orElse(0);
+    List<Cell> cheapest = cells.stream().filter(c -> floats(c.adapter) == smallest).toList();
     try {
       for (int i = 0; i < jitWarmup; i++)
-        for (Cell c : cells)
-          if (floats(c.adapter) == smallest) c.step(jsc);
+        for (Cell c : cheapest) c.step(jsc);
       for (Cell c : cells)
         for (int i = -CELL_WARMUP; i < reps; i++) {
           double[] x = c.step(jsc);

@@ -60,7 +60,7 @@ final class TrainBenchCommand implements Callable<Integer> {
   List<Integer> partitions;
   @Option(names = "--reps", defaultValue = "15", description = "Measured steps per coordination cell (default ${DEFAULT-VALUE}).") int reps;
   @Option(names = "--coordination-warmup", defaultValue = "40", description = {"Warm-up steps of the smallest adapter's cells before the",
-      "coordination runs' 3 warm-up steps of every cell (default ${DEFAULT-VALUE}): the JIT compiles Spark's scheduling, block-transfer and",
+      "coordination runs' " + TrainBench.CELL_WARMUP + " warm-up steps of every cell (default ${DEFAULT-VALUE}): the JIT compiles Spark's scheduling, block-transfer and",
       "result paths in every JVM over the first ~25 steps, which cost 2-3x a long run's steps."}) int coordinationWarmup;
   @Option(names = "--memory-steps", defaultValue = "4") int memorySteps;
   @Option(names = "--fixtures", defaultValue = "${env:NOMOAT_FIXTURES:-../shared/fixtures}",

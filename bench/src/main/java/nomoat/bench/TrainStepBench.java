@@ -13,7 +13,6 @@ import nomoat.pipeline.model.EngineOptions;
 import nomoat.pipeline.model.LlamaConfig;
 import nomoat.pipeline.model.LlamaModel;
 import nomoat.pipeline.train.AdamW;
-import nomoat.pipeline.train.AdapterParams;
 import nomoat.pipeline.train.LocalTrainer;
 import nomoat.pipeline.train.LrSchedule;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -37,7 +36,7 @@ final class TrainStepBench {
         EngineOptions.defaults().withThreads(a.threads()).withGemm(a.gemm()));
     LoraSpec spec = new LoraSpec(a.r(), a.alpha(), 0.0, BenchModel.targets(targets), null, false);
     LoraAdapter adapter = nomoat.pipeline.model.LoraInit.create(spec, config, a.seed(), DataType.FLOAT);
-    long loraParams = AdapterParams.of(adapter).values().stream().mapToLong(t -> t.length()).sum();
+    long loraParams = TrainBench.floats(adapter);
     LocalTrainer trainer = new LocalTrainer(model, adapter, new LocalTrainer.Settings(AdamW.withWeightDecay(0.0),
         new LrSchedule(LrSchedule.Kind.CONSTANT, 1e-4, 0, 0), 0.0, a.seed()));
     List<Batch> batches = randomBatches(m, a.seed() + 1, 4);
